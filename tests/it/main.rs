@@ -1,0 +1,2 @@
+//! All integration tests, built as one binary (shared helpers in `util`).
+mod signing_vectors;

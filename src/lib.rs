@@ -1,5 +1,41 @@
-//! ec2-dns-updater: gives an EC2 instance a stable DNS name.
+//! ec2-dns-updater gives an EC2 instance a stable DNS name: at boot it reads
+//! the instance's public hostname from IMDS, gets credentials, and UPSERTs a
+//! Route 53 CNAME, then waits for INSYNC.
+//!
+//! Data flows one way: config → metadata → credentials → plan → signed
+//! requests → outcome.
+//!
+//! | module | concept |
+//! |---|---|
+//! | [`cli`], [`app`] | command line; from parsed flags to exit code |
+//! | [`config`], [`duration`], [`dns_name`] | the TOML config, validated into checked types |
+//! | [`context`] | everything a run needs, built once |
+//! | [`imds`] | IMDSv2 session (v1 fallback), metadata reads that wait out boot |
+//! | [`credentials`] | the credential chain (env, systemd credential, shared file, instance role) |
+//! | [`sign`] | AWS3-HTTPS and SigV4, pure functions |
+//! | [`route53`] | signed calls, XML, INSYNC wait |
+//! | [`retry`] | the retry policy table, jittered backoff, deadlines |
+//! | [`clock`], [`timestamp`] | clock-skew correction; UTC formats |
+//! | [`update`], [`outcome`] | plan → change → wait; the summary line |
+//! | [`state`] | what one boot leaves for the next |
+//! | [`http`], [`secret`], [`logging`], [`error`] | HTTP clients, redacted secrets, logs, exit codes |
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod context;
 pub mod credentials;
+pub mod dns_name;
+pub mod duration;
+pub mod error;
+pub mod http;
+pub mod imds;
+pub mod logging;
+pub mod outcome;
+pub mod retry;
+pub mod route53;
 pub mod secret;
 pub mod sign;
+pub mod state;
 pub mod timestamp;
+pub mod update;

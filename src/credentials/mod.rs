@@ -12,6 +12,8 @@ pub mod chain;
 pub mod profile;
 pub mod role;
 
+pub use chain::{CredentialError, Env, Provider, Source};
+
 use crate::secret::Secret;
 use crate::timestamp::Timestamp;
 

@@ -259,6 +259,14 @@ fn canonical_query(query: &str) -> String {
     out
 }
 
+/// URI-encodes a string with the SigV4 rules (RFC 3986 unreserved characters
+/// stay, everything else is `%XX`): also right for building query strings.
+pub fn uri_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    uri_encode_into(&mut out, value.as_bytes());
+    out
+}
+
 fn reencode(component: &str) -> String {
     let mut out = String::with_capacity(component.len());
     uri_encode_into(&mut out, &percent_decode(component));
@@ -337,6 +345,7 @@ mod tests {
         assert_eq!(canonical_query("Param1"), "Param1=");
         assert_eq!(canonical_query("name=a%2Ab&x=%7e"), "name=a%2Ab&x=~");
         assert_eq!(canonical_query("k=a+b"), "k=a%2Bb");
+        assert_eq!(uri_encode("*.example.com."), "%2A.example.com.");
     }
 
     #[test]

@@ -1,0 +1,534 @@
+//! The TOML config: load → parse (unknown keys are errors) → validate into
+//! [`Config`], which the rest of the program trusts.
+//!
+//! ```toml
+//! [[record]]
+//! zone = "Z0123456789ABCDEFGHIJ"   # hosted zone id
+//! name = "web.example.com"          # trailing dot optional
+//! ttl = 60                          # default 60
+//!
+//! [route53]
+//! endpoint = "https://route53.amazonaws.com"  # default
+//! signing = "auto"
+//!
+//! [imds]
+//! endpoint = "http://169.254.169.254"         # default
+//! ```
+
+use crate::dns_name::DnsName;
+use crate::duration;
+use crate::sign::Scheme;
+use reqwest::Url;
+use serde::Deserialize;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use toml::Spanned;
+
+/// Where the unit and the package put the config.
+pub const DEFAULT_CONFIG_PATH: &str = "/etc/ec2-dns-updater/config.toml";
+pub const DEFAULT_TTL: u32 = 60;
+pub const DEFAULT_ROUTE53_ENDPOINT: &str = "https://route53.amazonaws.com";
+pub const DEFAULT_IMDS_ENDPOINT: &str = "http://169.254.169.254";
+/// How long to wait for INSYNC after a change (Route 53: "usually within 60 s").
+pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(300);
+/// How long IMDS may stay unreachable at boot before the run gives up.
+pub const DEFAULT_IMDS_WAIT_TIMEOUT: Duration = Duration::from_secs(60);
+/// The whole run, retries included. A fleet of 1000 instances booting at once
+/// shares Route 53's 10 requests/s: about 5 minutes of queueing. The unit's
+/// `TimeoutStartSec` is set above this.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(600);
+/// Route 53 accepts TTLs from 0 to 2^31 - 1 seconds.
+pub const MAX_TTL: u32 = 2_147_483_647;
+
+/// A validated config.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it was read from (for messages).
+    pub path: PathBuf,
+    pub records: Vec<Record>,
+    pub route53: Route53Settings,
+    pub imds: ImdsSettings,
+    pub deadline: Duration,
+}
+
+/// One `[[record]]`: the CNAME to keep pointing at this instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// Hosted zone id, without the `/hostedzone/` prefix.
+    pub zone: String,
+    pub name: DnsName,
+    pub ttl: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SigningMode {
+    /// AWS3-HTTPS first; SigV4 when Route 53 refuses it (remembered).
+    Auto,
+    Fixed(Scheme),
+}
+
+#[derive(Debug, Clone)]
+pub struct Route53Settings {
+    pub endpoint: Url,
+    /// SigV4 region: from the endpoint unless set.
+    pub region: String,
+    pub signing: SigningMode,
+    /// Wait for INSYNC before exiting.
+    pub wait: bool,
+    pub wait_timeout: Duration,
+    /// Extra PEM CA certificates to trust (TLS-inspecting proxies, simulators).
+    pub ca_bundle: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImdsSettings {
+    pub endpoint: Url,
+    /// Use IMDSv1 when the IMDSv2 token request is refused or times out.
+    pub v1_fallback: bool,
+    pub wait_timeout: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}:{column}: {message}")]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{path}:{line}: {key}: {message}")]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        key: String,
+        message: String,
+    },
+    #[error("{path}: {message}")]
+    Missing { path: PathBuf, message: String },
+}
+
+// ---- the file as written -------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default, rename = "record")]
+    records: Vec<RawRecord>,
+    #[serde(default)]
+    route53: RawRoute53,
+    #[serde(default)]
+    imds: RawImds,
+    #[serde(default, deserialize_with = "duration::deserialize_option")]
+    deadline: Option<Duration>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRecord {
+    zone: Spanned<String>,
+    name: Spanned<String>,
+    ttl: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRoute53 {
+    endpoint: Option<Spanned<String>>,
+    region: Option<Spanned<String>>,
+    signing: Option<Spanned<String>>,
+    wait: Option<bool>,
+    #[serde(default, deserialize_with = "duration::deserialize_option")]
+    wait_timeout: Option<Duration>,
+    ca_bundle: Option<PathBuf>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawImds {
+    endpoint: Option<Spanned<String>>,
+    v1_fallback: Option<bool>,
+    #[serde(default, deserialize_with = "duration::deserialize_option")]
+    wait_timeout: Option<Duration>,
+}
+
+impl Config {
+    /// Reads and validates the config file at `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses and validates `text`; `path` is only used in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+            ConfigError::Parse {
+                path: path.to_owned(),
+                line,
+                column,
+                message: e.message().trim_end().to_owned(),
+            }
+        })?;
+        Validator { text, path }.validate(raw)
+    }
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    (line, column)
+}
+
+struct Validator<'a> {
+    text: &'a str,
+    path: &'a Path,
+}
+
+impl Validator<'_> {
+    fn invalid<T>(
+        &self,
+        span: std::ops::Range<usize>,
+        key: String,
+        message: String,
+    ) -> Result<T, ConfigError> {
+        Err(ConfigError::Invalid {
+            path: self.path.to_owned(),
+            line: line_col(self.text, span.start).0,
+            key,
+            message,
+        })
+    }
+
+    fn validate(&self, raw: RawConfig) -> Result<Config, ConfigError> {
+        if raw.records.is_empty() {
+            return Err(ConfigError::Missing {
+                path: self.path.to_owned(),
+                message: "no [[record]] table: add one with zone = \"Z...\" and name = \"host.example.com\"".into(),
+            });
+        }
+        let mut records = Vec::with_capacity(raw.records.len());
+        for (i, r) in raw.records.into_iter().enumerate() {
+            let record = self.record(i, r)?;
+            if let Some(dup) = records.iter().find(|o: &&Record| o.name == record.name) {
+                return Err(ConfigError::Missing {
+                    path: self.path.to_owned(),
+                    message: format!(
+                        "record {} is configured twice (zone {})",
+                        dup.name, dup.zone
+                    ),
+                });
+            }
+            records.push(record);
+        }
+        Ok(Config {
+            path: self.path.to_owned(),
+            records,
+            route53: self.route53(raw.route53)?,
+            imds: self.imds(raw.imds)?,
+            deadline: raw.deadline.unwrap_or(DEFAULT_DEADLINE),
+        })
+    }
+
+    fn record(&self, i: usize, raw: RawRecord) -> Result<Record, ConfigError> {
+        let zone_text = raw.zone.get_ref().trim();
+        let zone = zone_text.strip_prefix("/hostedzone/").unwrap_or(zone_text);
+        if zone.is_empty()
+            || !zone
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        {
+            return self.invalid(
+                raw.zone.span(),
+                format!("record[{i}].zone"),
+                format!("{zone_text:?} is not a hosted zone id (like \"Z0123456789ABCDEFGHIJ\", as shown by `aws route53 list-hosted-zones`)"),
+            );
+        }
+        let name = match DnsName::parse(raw.name.get_ref()) {
+            Ok(n) => n,
+            Err(e) => {
+                return self.invalid(
+                    raw.name.span(),
+                    format!("record[{i}].name"),
+                    format!("{:?} is not a valid DNS name: {e}", raw.name.get_ref()),
+                );
+            }
+        };
+        let ttl = match raw.ttl {
+            None => DEFAULT_TTL,
+            Some(t) => match u32::try_from(*t.get_ref()) {
+                Ok(v) if v <= MAX_TTL => v,
+                _ => {
+                    return self.invalid(
+                        t.span(),
+                        format!("record[{i}].ttl"),
+                        format!(
+                            "{} is out of range: Route 53 accepts 0 to {MAX_TTL} seconds",
+                            t.get_ref()
+                        ),
+                    );
+                }
+            },
+        };
+        Ok(Record {
+            zone: zone.to_owned(),
+            name,
+            ttl,
+        })
+    }
+
+    fn route53(&self, raw: RawRoute53) -> Result<Route53Settings, ConfigError> {
+        let endpoint = match &raw.endpoint {
+            None => Url::parse(DEFAULT_ROUTE53_ENDPOINT).expect("default endpoint parses"),
+            Some(e) => {
+                let url = self.url(e, "route53.endpoint")?;
+                let loopback = is_loopback_host(&url);
+                match url.scheme() {
+                    "https" => url,
+                    "http" if loopback => url,
+                    "http" => {
+                        return self.invalid(
+                            e.span(),
+                            "route53.endpoint".into(),
+                            format!("{:?} uses plain http: Route 53 must be reached over https (http is accepted only for loopback test endpoints)", e.get_ref()),
+                        );
+                    }
+                    other => {
+                        return self.invalid(
+                            e.span(),
+                            "route53.endpoint".into(),
+                            format!("unsupported scheme {other:?}: use https://"),
+                        );
+                    }
+                }
+            }
+        };
+        let region = match raw.region {
+            Some(r)
+                if !r.get_ref().trim().is_empty()
+                    && r.get_ref()
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') =>
+            {
+                r.into_inner()
+            }
+            Some(r) => {
+                return self.invalid(
+                    r.span(),
+                    "route53.region".into(),
+                    format!(
+                        "{:?} is not an AWS region name (like \"us-east-1\")",
+                        r.get_ref()
+                    ),
+                );
+            }
+            None => region_for_endpoint(&endpoint).to_owned(),
+        };
+        let signing = match raw
+            .signing
+            .as_ref()
+            .map(|s| (s.get_ref().as_str(), s.span()))
+        {
+            None | Some(("auto", _)) => SigningMode::Auto,
+            Some(("aws3-https", _)) => SigningMode::Fixed(Scheme::Aws3Https),
+            Some(("sigv4", _)) => SigningMode::Fixed(Scheme::SigV4),
+            Some((other, span)) => {
+                return self.invalid(
+                    span,
+                    "route53.signing".into(),
+                    format!(
+                        "{other:?} is not a signing mode: use \"auto\", \"aws3-https\" or \"sigv4\""
+                    ),
+                );
+            }
+        };
+        Ok(Route53Settings {
+            endpoint,
+            region,
+            signing,
+            wait: raw.wait.unwrap_or(true),
+            wait_timeout: raw.wait_timeout.unwrap_or(DEFAULT_WAIT_TIMEOUT),
+            ca_bundle: raw.ca_bundle,
+        })
+    }
+
+    fn imds(&self, raw: RawImds) -> Result<ImdsSettings, ConfigError> {
+        let endpoint = match &raw.endpoint {
+            None => Url::parse(DEFAULT_IMDS_ENDPOINT).expect("default endpoint parses"),
+            Some(e) => {
+                let url = self.url(e, "imds.endpoint")?;
+                if url.scheme() != "http" {
+                    return self.invalid(
+                        e.span(),
+                        "imds.endpoint".into(),
+                        format!("{:?}: IMDS is served over plain http (http://169.254.169.254 or http://[fd00:ec2::254])", e.get_ref()),
+                    );
+                }
+                url
+            }
+        };
+        Ok(ImdsSettings {
+            endpoint,
+            v1_fallback: raw.v1_fallback.unwrap_or(true),
+            wait_timeout: raw.wait_timeout.unwrap_or(DEFAULT_IMDS_WAIT_TIMEOUT),
+        })
+    }
+
+    fn url(&self, value: &Spanned<String>, key: &str) -> Result<Url, ConfigError> {
+        match Url::parse(value.get_ref().trim()) {
+            Ok(u) if u.host_str().is_some() && u.query().is_none() && u.fragment().is_none() => Ok(u),
+            Ok(_) => self.invalid(
+                value.span(),
+                key.into(),
+                format!("{:?} must be a base URL like \"https://host[:port][/prefix]\", without query or fragment", value.get_ref()),
+            ),
+            Err(e) => self.invalid(value.span(), key.into(), format!("{:?} is not a URL: {e}", value.get_ref())),
+        }
+    }
+}
+
+/// The SigV4 region Route 53 signs in for an endpoint: `cn-northwest-1` for
+/// China, `us-gov-west-1` for GovCloud, `us-east-1` otherwise.
+pub fn region_for_endpoint(endpoint: &Url) -> &'static str {
+    let host = endpoint.host_str().unwrap_or_default();
+    if host.ends_with(".amazonaws.com.cn") {
+        "cn-northwest-1"
+    } else if host.contains("us-gov") {
+        "us-gov-west-1"
+    } else {
+        "us-east-1"
+    }
+}
+
+fn is_loopback_host(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("/etc/ec2-dns-updater/config.toml"))
+    }
+
+    const MINIMAL: &str =
+        "[[record]]\nzone = \"Z0123456789ABCDEFGHIJ\"\nname = \"web.example.com\"\n";
+
+    #[test]
+    fn minimal_config_gets_the_defaults() {
+        let c = parse(MINIMAL).unwrap();
+        assert_eq!(c.records.len(), 1);
+        assert_eq!(c.records[0].name.as_str(), "web.example.com.");
+        assert_eq!(c.records[0].ttl, DEFAULT_TTL);
+        assert_eq!(
+            c.route53.endpoint.as_str(),
+            "https://route53.amazonaws.com/"
+        );
+        assert_eq!(c.route53.region, "us-east-1");
+        assert_eq!(c.route53.signing, SigningMode::Auto);
+        assert!(c.route53.wait);
+        assert_eq!(c.imds.endpoint.as_str(), "http://169.254.169.254/");
+        assert!(c.imds.v1_fallback);
+        assert_eq!(c.deadline, DEFAULT_DEADLINE);
+    }
+
+    #[test]
+    fn unknown_key_names_key_line_and_file() {
+        let text = format!("{MINIMAL}\n[route53]\nsigning = \"sigv4\"\nendpiont = \"https://x\"\n");
+        let e = parse(&text).unwrap_err().to_string();
+        assert!(e.starts_with("/etc/ec2-dns-updater/config.toml:7:"), "{e}");
+        assert!(e.contains("unknown field `endpiont`"), "{e}");
+    }
+
+    #[test]
+    fn invalid_values_name_the_key() {
+        let e = parse("[[record]]\nzone = \"Z1\"\nname = \"bad name.example.com\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(":3: record[0].name:"), "{e}");
+        let e = parse("[[record]]\nzone = \"example.com\"\nname = \"a.example.com\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("record[0].zone"), "{e}");
+        let e = parse(&format!("{MINIMAL}ttl = -1\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("record[0].ttl") && e.contains("out of range"),
+            "{e}"
+        );
+        let e = parse(&format!("{MINIMAL}[route53]\nsigning = \"v2\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("route53.signing"), "{e}");
+        let e = parse("").unwrap_err().to_string();
+        assert!(e.contains("no [[record]]"), "{e}");
+    }
+
+    #[test]
+    fn http_only_for_loopback() {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://localhost:1",
+            "http://[::1]:9",
+            "https://route53.example",
+        ] {
+            let text = format!("{MINIMAL}[route53]\nendpoint = \"{ok}\"\n");
+            assert!(parse(&text).is_ok(), "{ok}");
+        }
+        let text = format!("{MINIMAL}[route53]\nendpoint = \"http://route53.amazonaws.com\"\n");
+        let e = parse(&text).unwrap_err().to_string();
+        assert!(e.contains("must be reached over https"), "{e}");
+    }
+
+    #[test]
+    fn regions_follow_the_endpoint() {
+        let region = |ep: &str| {
+            parse(&format!("{MINIMAL}[route53]\nendpoint = \"{ep}\"\n"))
+                .unwrap()
+                .route53
+                .region
+        };
+        assert_eq!(region("https://route53.amazonaws.com.cn"), "cn-northwest-1");
+        assert_eq!(
+            region("https://route53.us-gov.amazonaws.com"),
+            "us-gov-west-1"
+        );
+        assert_eq!(region("https://route53.amazonaws.com"), "us-east-1");
+        let c = parse(&format!("{MINIMAL}[route53]\nregion = \"eu-west-1\"\n")).unwrap();
+        assert_eq!(c.route53.region, "eu-west-1");
+    }
+
+    #[test]
+    fn durations_and_prefixed_zone_ids() {
+        let c = parse(
+            "deadline = \"2m\"\n[[record]]\nzone = \"/hostedzone/Z9\"\nname = \"a.example.com.\"\nttl = 300\n[route53]\nwait_timeout = 30\n[imds]\nwait_timeout = \"5s\"\nv1_fallback = false\n",
+        )
+        .unwrap();
+        assert_eq!(c.deadline, Duration::from_secs(120));
+        assert_eq!(c.records[0].zone, "Z9");
+        assert_eq!(c.records[0].ttl, 300);
+        assert_eq!(c.route53.wait_timeout, Duration::from_secs(30));
+        assert_eq!(c.imds.wait_timeout, Duration::from_secs(5));
+        assert!(!c.imds.v1_fallback);
+        let e = parse("deadline = \"soon\"\n").unwrap_err().to_string();
+        assert!(e.contains("invalid duration"), "{e}");
+    }
+}

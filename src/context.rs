@@ -1,0 +1,84 @@
+//! Everything one run needs, built once: the config, the two HTTP clients,
+//! the IMDS session, the credential chain, the Route 53 client, the state
+//! directory and the run's deadline.
+
+use crate::config::{Config, SigningMode};
+use crate::credentials::{Env, Provider};
+use crate::error::Error;
+use crate::http;
+use crate::imds::Imds;
+use crate::retry::Deadline;
+use crate::route53::Route53;
+use crate::sign::Scheme;
+use crate::state::StateDir;
+use std::sync::Arc;
+use tokio::time::Instant;
+use tracing::{info, warn};
+
+#[derive(Debug)]
+pub struct Context {
+    pub config: Config,
+    pub imds: Arc<Imds>,
+    pub credentials: Arc<Provider>,
+    pub route53: Route53,
+    pub state: StateDir,
+    pub deadline: Deadline,
+    pub started: Instant,
+}
+
+impl Context {
+    pub fn new(config: Config, env: Env, state: StateDir) -> Result<Self, Error> {
+        let started = Instant::now();
+        let deadline = Deadline::after(config.deadline);
+        let imds = Arc::new(Imds::new(
+            http::imds_client()?,
+            &config.imds.endpoint,
+            config.imds.v1_fallback,
+            config.imds.wait_timeout,
+        ));
+        let credentials = Arc::new(Provider::new(env));
+        let remembered = match config.route53.signing {
+            SigningMode::Auto => state.signing_scheme(),
+            SigningMode::Fixed(_) => None,
+        };
+        if remembered == Some(Scheme::SigV4) {
+            info!(
+                state_dir = %state.path().display(),
+                "signing with SigV4: an earlier run found AWS3-HTTPS refused"
+            );
+        }
+        let route53 = Route53::new(
+            http::route53_client(config.route53.ca_bundle.as_deref())?,
+            &config.route53,
+            remembered.unwrap_or(Scheme::Aws3Https),
+            credentials.clone(),
+            imds.clone(),
+        );
+        Ok(Context {
+            config,
+            imds,
+            credentials,
+            route53,
+            state,
+            deadline,
+            started,
+        })
+    }
+
+    /// Saves what this run learnt for the next boot (the SigV4 fallback).
+    /// Never fails the run.
+    pub fn remember(&self) {
+        if self.route53.switched_to_sigv4() && self.state.signing_scheme() != Some(Scheme::SigV4) {
+            match self.state.save_signing_scheme(Scheme::SigV4) {
+                Ok(()) => {
+                    info!(state_dir = %self.state.path().display(), "remembered: Route 53 wants SigV4")
+                }
+                Err(e) => warn!(
+                    state_dir = %self.state.path().display(),
+                    error = %e,
+                    "cannot write the state directory; the next boot will try AWS3-HTTPS first again"
+                ),
+            }
+        }
+    }
+}

@@ -1,0 +1,546 @@
+//! Signed Route 53 calls with the retry policy of `retry.rs`: backoff on
+//! throttling and server errors, clock resync on expired signatures, one
+//! credential refresh on `ExpiredToken`, and the `auto` signing fallback from
+//! AWS3-HTTPS to SigV4.
+
+use super::xml::{self, AwsError, Change, ChangeInfo, Existing, HostedZone};
+use crate::clock::Clock;
+use crate::config::{Route53Settings, SigningMode};
+use crate::credentials::{CredentialError, Provider};
+use crate::dns_name::DnsName;
+use crate::http::{self, BodyError, ROUTE53_BODY_CAP, ROUTE53_REQUEST_TIMEOUT};
+use crate::imds::Imds;
+use crate::retry::{self, Action, Backoff, Deadline, ROUTE53_BACKOFF};
+use crate::sign::sigv4::uri_encode;
+use crate::sign::{self, Scheme, SignableRequest};
+use crate::timestamp::Timestamp;
+use reqwest::{Client, Method};
+use std::fmt;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::Duration;
+use tracing::{debug, warn};
+
+pub const API_VERSION: &str = "2013-04-01";
+
+/// The Route 53 operations this program calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    ListResourceRecordSets,
+    ChangeResourceRecordSets,
+    GetChange,
+    ListHostedZonesByName,
+    /// A raw request (`ec2-dns-updater request`).
+    Request,
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Operation::ListResourceRecordSets => "ListResourceRecordSets",
+            Operation::ChangeResourceRecordSets => "ChangeResourceRecordSets",
+            Operation::GetChange => "GetChange",
+            Operation::ListHostedZonesByName => "ListHostedZonesByName",
+            Operation::Request => "request",
+        })
+    }
+}
+
+/// One failed attempt, as the retry policy sees it.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// `None` for a transport failure (no answer).
+    pub status: Option<u16>,
+    pub error: AwsError,
+    /// The answer's `Date`, for clock resync.
+    pub server_date: Option<Timestamp>,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.error.code, self.status) {
+            (Some(code), Some(status)) => {
+                write!(f, "{code}: {} (HTTP {status})", self.error.message)?
+            }
+            (None, Some(status)) => write!(f, "HTTP {status}: {}", self.error.message)?,
+            (_, None) => f.write_str(&self.error.message)?,
+        }
+        if let Some(id) = &self.error.request_id {
+            write!(f, ", request id {id}")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Route53Error {
+    #[error("Route 53 {op} failed: {failure}")]
+    Refused {
+        op: Operation,
+        failure: Box<Failure>,
+    },
+    #[error(
+        "Route 53 {op} refused both signing schemes: AWS3-HTTPS got {aws3}; SigV4 got {sigv4}. Check the credentials"
+    )]
+    BothSchemesRefused {
+        op: Operation,
+        aws3: Box<Failure>,
+        sigv4: Box<Failure>,
+    },
+    #[error("gave up on Route 53 {op} after {attempts} attempts in {elapsed_secs}s: {last}")]
+    GaveUp {
+        op: Operation,
+        attempts: u32,
+        elapsed_secs: u64,
+        last: Box<Failure>,
+    },
+    #[error("Route 53 {op} answered with something this program cannot read: {reason}")]
+    Malformed { op: Operation, reason: String },
+    #[error(
+        "change {change_id} was applied but is still PENDING after {waited_secs}s (route53.wait_timeout)"
+    )]
+    NotInSync { change_id: String, waited_secs: u64 },
+    #[error(transparent)]
+    Credentials(#[from] CredentialError),
+}
+
+impl Route53Error {
+    /// The AWS error code behind this error, if there is one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Route53Error::Refused { failure, .. } => failure.error.code.as_deref(),
+            Route53Error::BothSchemesRefused { sigv4, .. } => sigv4.error.code.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// A successful answer.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+}
+
+/// Counters for the summary line and metrics.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// HTTP requests sent (retries and refused ones included).
+    pub calls: AtomicU32,
+    /// Backoff sleeps taken.
+    pub retries: AtomicU32,
+}
+
+/// A Route 53 client for one run.
+#[derive(Debug)]
+pub struct Route53 {
+    http: Client,
+    /// The endpoint without a trailing slash.
+    base: String,
+    host_header: String,
+    region: String,
+    mode: SigningMode,
+    scheme: Mutex<Scheme>,
+    switched_to_sigv4: AtomicBool,
+    clock: Clock,
+    skew_logged: AtomicBool,
+    credentials: Arc<Provider>,
+    imds: Arc<Imds>,
+    pub counters: Counters,
+}
+
+impl Route53 {
+    /// `initial_scheme` is where `auto` starts (AWS3-HTTPS, or SigV4 when a
+    /// previous boot learnt that AWS3-HTTPS is refused).
+    pub fn new(
+        http: Client,
+        settings: &Route53Settings,
+        initial_scheme: Scheme,
+        credentials: Arc<Provider>,
+        imds: Arc<Imds>,
+    ) -> Self {
+        let url = &settings.endpoint;
+        let host = url.host_str().unwrap_or_default();
+        let host_header = match url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_owned(),
+        };
+        let scheme = match settings.signing {
+            SigningMode::Fixed(s) => s,
+            SigningMode::Auto => initial_scheme,
+        };
+        Route53 {
+            http,
+            base: url.as_str().trim_end_matches('/').to_owned(),
+            host_header,
+            region: settings.region.clone(),
+            mode: settings.signing,
+            scheme: Mutex::new(scheme),
+            switched_to_sigv4: AtomicBool::new(false),
+            clock: Clock::new(),
+            skew_logged: AtomicBool::new(false),
+            credentials,
+            imds,
+            counters: Counters::default(),
+        }
+    }
+
+    /// The scheme requests are signed with now.
+    pub fn scheme(&self) -> Scheme {
+        *self.scheme.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// True when `auto` moved to SigV4 during this run and SigV4 then worked.
+    pub fn switched_to_sigv4(&self) -> bool {
+        self.switched_to_sigv4.load(Ordering::Relaxed)
+    }
+
+    pub fn calls(&self) -> u32 {
+        self.counters.calls.load(Ordering::Relaxed)
+    }
+
+    pub fn retries(&self) -> u32 {
+        self.counters.retries.load(Ordering::Relaxed)
+    }
+
+    /// The clock offset learnt from Route 53, in seconds.
+    pub fn clock_offset(&self) -> i64 {
+        self.clock.offset()
+    }
+
+    /// The record set at exactly `name` and `rtype`, read with one
+    /// `maxitems=1` listing (never the whole zone).
+    pub async fn get_record(
+        &self,
+        zone: &str,
+        name: &DnsName,
+        rtype: &str,
+        deadline: Deadline,
+    ) -> Result<Option<Existing>, Route53Error> {
+        let op = Operation::ListResourceRecordSets;
+        let path = format!(
+            "/{API_VERSION}/hostedzone/{zone}/rrset?name={}&type={}&maxitems=1",
+            uri_encode(name.as_str()),
+            uri_encode(rtype)
+        );
+        let answer = self.send(op, Method::GET, &path, None, deadline).await?;
+        let sets = xml::parse_list(&answer.body).map_err(|e| malformed(op, e))?;
+        // The listing starts at (name, type): the first set may be a later one.
+        Ok(sets.into_iter().next().filter(|s| {
+            let (n, t) = match s {
+                Existing::Simple(set) => (&set.name, &set.rtype),
+                Existing::Special { name, rtype, .. } => (name, rtype),
+            };
+            n == name && t == rtype
+        }))
+    }
+
+    /// Submits one atomic batch.
+    pub async fn change(
+        &self,
+        zone: &str,
+        comment: Option<&str>,
+        changes: &[Change],
+        deadline: Deadline,
+    ) -> Result<ChangeInfo, Route53Error> {
+        let op = Operation::ChangeResourceRecordSets;
+        let path = format!("/{API_VERSION}/hostedzone/{zone}/rrset/");
+        let body = xml::change_batch(comment, changes);
+        let answer = self
+            .send(op, Method::POST, &path, Some(&body), deadline)
+            .await?;
+        xml::parse_change_info(&answer.body, "ChangeResourceRecordSetsResponse")
+            .map_err(|e| malformed(op, e))
+    }
+
+    pub async fn get_change(
+        &self,
+        id: &str,
+        deadline: Deadline,
+    ) -> Result<ChangeInfo, Route53Error> {
+        let op = Operation::GetChange;
+        let path = format!("/{API_VERSION}/change/{id}");
+        let answer = self.send(op, Method::GET, &path, None, deadline).await?;
+        xml::parse_change_info(&answer.body, "GetChangeResponse").map_err(|e| malformed(op, e))
+    }
+
+    /// Zones whose name sorts at or after `name`, first page.
+    pub async fn hosted_zones_by_name(
+        &self,
+        name: &DnsName,
+        max_items: u32,
+        deadline: Deadline,
+    ) -> Result<Vec<HostedZone>, Route53Error> {
+        let op = Operation::ListHostedZonesByName;
+        let path = format!(
+            "/{API_VERSION}/hostedzonesbyname?dnsname={}&maxitems={max_items}",
+            uri_encode(name.as_str())
+        );
+        let answer = self.send(op, Method::GET, &path, None, deadline).await?;
+        xml::parse_hosted_zones(&answer.body).map_err(|e| malformed(op, e))
+    }
+
+    /// Sends a signed request, applying the retry policy.
+    /// `path_and_query` starts with `/`.
+    pub async fn send(
+        &self,
+        op: Operation,
+        method: Method,
+        path_and_query: &str,
+        body: Option<&str>,
+        deadline: Deadline,
+    ) -> Result<Answer, Route53Error> {
+        let started = tokio::time::Instant::now();
+        let mut backoff = Backoff::new(ROUTE53_BACKOFF);
+        let mut attempts = 0;
+        let mut resynced = false;
+        let mut refreshed = false;
+        let mut refused_aws3: Option<Failure> = None;
+        loop {
+            let credentials = self.credentials.get(&self.imds, deadline).await?;
+            let scheme = self.scheme();
+            attempts += 1;
+            let failure = match self
+                .send_once(
+                    op,
+                    &method,
+                    path_and_query,
+                    body,
+                    scheme,
+                    &credentials,
+                    deadline,
+                )
+                .await
+            {
+                Ok(answer) => {
+                    if refused_aws3.is_some() {
+                        self.switched_to_sigv4.store(true, Ordering::Relaxed);
+                    }
+                    return Ok(answer);
+                }
+                Err(Attempt::Malformed(reason)) => {
+                    return Err(Route53Error::Malformed { op, reason });
+                }
+                Err(Attempt::Failed(f)) => f,
+            };
+            let action = retry::route53_action(
+                failure.status,
+                failure.error.code.as_deref(),
+                &failure.error.message,
+            );
+            debug!(%op, ?action, failure = %failure, "Route 53 call failed");
+            match action {
+                Action::Backoff => {
+                    let delay = backoff.next_delay();
+                    if deadline.expired() {
+                        return Err(self.gave_up(op, attempts, started, failure));
+                    }
+                    self.counters.retries.fetch_add(1, Ordering::Relaxed);
+                    warn!(
+                        %op,
+                        attempt = attempts,
+                        sleep_ms = delay.as_millis() as u64,
+                        error = %failure,
+                        "Route 53 call failed, retrying"
+                    );
+                    if !deadline.sleep(delay).await {
+                        return Err(self.gave_up(op, attempts, started, failure));
+                    }
+                }
+                Action::ResyncClock if !resynced && failure.server_date.is_some() => {
+                    resynced = true;
+                    let server = failure.server_date.expect("checked above");
+                    let offset = self.clock.resync(server);
+                    if !self.skew_logged.swap(true, Ordering::Relaxed) {
+                        warn!(
+                            offset_secs = offset,
+                            server_time = %server,
+                            "the system clock is {} s {} Route 53's; signing with Route 53's time for the rest of this run",
+                            offset.unsigned_abs(),
+                            if offset > 0 { "behind" } else { "ahead of" }
+                        );
+                    }
+                }
+                Action::RefreshCredentials if !refreshed => {
+                    refreshed = true;
+                    warn!(%op, "Route 53 says the credentials expired; fetching fresh ones");
+                    self.credentials.invalidate().await;
+                }
+                Action::SchemeRefused
+                    if scheme == Scheme::Aws3Https
+                        && self.mode == SigningMode::Auto
+                        && refused_aws3.is_none() =>
+                {
+                    warn!(
+                        %op,
+                        error = %failure,
+                        "Route 53 refused AWS3-HTTPS; re-sending with SigV4 and keeping SigV4 (set route53.signing = \"sigv4\" to skip the first attempt)"
+                    );
+                    *self.scheme.lock().unwrap_or_else(|p| p.into_inner()) = Scheme::SigV4;
+                    refused_aws3 = Some(failure);
+                }
+                _ => {
+                    return Err(match refused_aws3 {
+                        Some(aws3) if action == Action::SchemeRefused => {
+                            Route53Error::BothSchemesRefused {
+                                op,
+                                aws3: Box::new(aws3),
+                                sigv4: Box::new(failure),
+                            }
+                        }
+                        _ => Route53Error::Refused {
+                            op,
+                            failure: Box::new(failure),
+                        },
+                    });
+                }
+            }
+        }
+    }
+
+    fn gave_up(
+        &self,
+        op: Operation,
+        attempts: u32,
+        started: tokio::time::Instant,
+        last: Failure,
+    ) -> Route53Error {
+        Route53Error::GaveUp {
+            op,
+            attempts,
+            elapsed_secs: started.elapsed().as_secs(),
+            last: Box::new(last),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn send_once(
+        &self,
+        op: Operation,
+        method: &Method,
+        path_and_query: &str,
+        body: Option<&str>,
+        scheme: Scheme,
+        credentials: &crate::credentials::Credentials,
+        deadline: Deadline,
+    ) -> Result<Answer, Attempt> {
+        let (path, query) = path_and_query
+            .split_once('?')
+            .unwrap_or((path_and_query, ""));
+        let content_type: &[(&str, &str)] = if body.is_some() {
+            &[("Content-Type", "text/xml")]
+        } else {
+            &[]
+        };
+        let payload = body.unwrap_or("").as_bytes();
+        let signable = SignableRequest {
+            method: method.as_str(),
+            host: &self.host_header,
+            path,
+            query,
+            headers: content_type,
+            body: payload,
+        };
+        let added = sign::sign(
+            scheme,
+            &signable,
+            credentials,
+            self.clock.now(),
+            &self.region,
+            "route53",
+        );
+
+        let timeout =
+            ROUTE53_REQUEST_TIMEOUT.min(deadline.remaining().max(Duration::from_millis(100)));
+        let mut request = self
+            .http
+            .request(method.clone(), format!("{}{}", self.base, path_and_query))
+            .timeout(timeout);
+        for (name, value) in content_type {
+            request = request.header(*name, *value);
+        }
+        for header in &added {
+            request = if header.sensitive {
+                let value = http::sensitive_header(&header.value).map_err(|_| {
+                    Attempt::Malformed(
+                        "a credential holds characters not allowed in a header".into(),
+                    )
+                })?;
+                request.header(header.name, value)
+            } else {
+                request.header(header.name, &header.value)
+            };
+        }
+        if let Some(b) = body {
+            request = request.body(b.to_owned());
+        }
+
+        self.counters.calls.fetch_add(1, Ordering::Relaxed);
+        debug!(%op, scheme = scheme.name(), "sending");
+        let response = match request.send().await {
+            Ok(r) => r,
+            Err(e) => return Err(Attempt::Failed(transport_failure(&e))),
+        };
+        let status = response.status().as_u16();
+        let server_date = response
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(Timestamp::parse_http_date);
+        let bytes = match http::read_body(response, ROUTE53_BODY_CAP).await {
+            Ok(b) => b,
+            Err(e @ BodyError::TooLarge { .. }) => return Err(Attempt::Malformed(e.to_string())),
+            Err(BodyError::Transport(message)) => {
+                return Err(Attempt::Failed(Failure {
+                    status: None,
+                    error: AwsError {
+                        message,
+                        ..AwsError::default()
+                    },
+                    server_date,
+                }));
+            }
+        };
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        if (200..300).contains(&status) {
+            return Ok(Answer { status, body: text });
+        }
+        Err(Attempt::Failed(Failure {
+            status: Some(status),
+            error: xml::parse_error(&text),
+            server_date,
+        }))
+    }
+}
+
+enum Attempt {
+    Failed(Failure),
+    Malformed(String),
+}
+
+fn transport_failure(e: &reqwest::Error) -> Failure {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else {
+        "transport error"
+    };
+    Failure {
+        status: None,
+        error: AwsError {
+            code: None,
+            message: format!("{kind}: {}", http::error_chain(e)),
+            request_id: None,
+        },
+        server_date: None,
+    }
+}
+
+fn malformed(op: Operation, e: xml::XmlError) -> Route53Error {
+    Route53Error::Malformed {
+        op,
+        reason: e.to_string(),
+    }
+}

@@ -2,40 +2,131 @@
 //! context, run the command under the signal handlers, report the result.
 
 use crate::cli::{Cli, Command};
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::context::Context;
 use crate::credentials::Env;
-use crate::error::{EXIT_OK, Error};
+use crate::error::{EXIT_CONFLICT, EXIT_OK, Error};
+use crate::outcome::Outcome;
+use crate::request::{self, Request};
 use crate::state::StateDir;
-use crate::update;
+use crate::update::{self, Mode};
+use crate::{lifecycle, metrics, policy, watch};
 use std::future::Future;
-use tracing::{error, info};
+use tracing::{error, info, warn};
 
 /// Runs the command and returns the process exit code.
 pub async fn run(cli: Cli) -> u8 {
     match dispatch(&cli).await {
-        Ok(()) => EXIT_OK,
+        Ok(code) => code,
         Err(e) => report(&e),
     }
 }
 
-async fn dispatch(cli: &Cli) -> Result<(), Error> {
-    let config = Config::load(&cli.config)?;
+async fn dispatch(cli: &Cli) -> Result<u8, Error> {
+    let command = cli.command.as_ref().unwrap_or(&Command::Update);
+    let config = load_config(cli, command)?;
+    if let Command::Policy { allow_delete } = command {
+        let doc = policy::document(&config, *allow_delete);
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        return Ok(EXIT_OK);
+    }
     let state = StateDir::locate(
         cli.state_dir.as_deref(),
         std::env::var("STATE_DIRECTORY").ok().as_deref(),
     );
     let ctx = Context::new(config, Env::from_process(), state)?;
-    let result = match cli.command.as_ref().unwrap_or(&Command::Update) {
-        Command::Update => {
-            let mut stdout = std::io::stdout();
-            interruptible(update::run(&ctx, cli.dry_run, &mut stdout)).await
+    let result = match command {
+        Command::Update => pass(&ctx, Mode::Update, cli.dry_run).await,
+        Command::Delete { on_reboot } => {
+            if !on_reboot && lifecycle::reboot_in_progress() {
+                info!(
+                    "the system is rebooting: the records stay (this instance comes back with the same name); --on-reboot deletes anyway"
+                );
+                return Ok(EXIT_OK);
+            }
+            pass(&ctx, Mode::Delete, cli.dry_run).await
         }
+        Command::Watch { interval } => watch::run(&ctx, *interval).await,
+        Command::Request {
+            method,
+            path,
+            data,
+            service,
+            region,
+            endpoint,
+        } => {
+            let request = Request {
+                method: method.clone(),
+                path: path.clone(),
+                data: data.clone(),
+                service: service.clone(),
+                region: region.clone(),
+                endpoint: endpoint.clone(),
+            };
+            interruptible(request::run(&ctx, &request, &mut std::io::stdout())).await
+        }
+        Command::Policy { .. } => unreachable!("handled above"),
     };
     if !cli.dry_run {
         ctx.remember();
     }
-    let outcome = result?;
+    result
+}
+
+/// The config file; `request` also works without one (built-in defaults).
+fn load_config(cli: &Cli, command: &Command) -> Result<Config, Error> {
+    match Config::load(&cli.config) {
+        Ok(config) => {
+            if !matches!(command, Command::Request { .. }) {
+                config.require_records()?;
+            }
+            Ok(config)
+        }
+        Err(ConfigError::Read { source, .. })
+            if matches!(command, Command::Request { .. })
+                && source.kind() == std::io::ErrorKind::NotFound =>
+        {
+            Ok(Config::parse("", &cli.config)?)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// One update or delete pass, its summary line and its metrics.
+async fn pass(ctx: &Context, mode: Mode, dry_run: bool) -> Result<u8, Error> {
+    let result = interruptible(update::run(ctx, mode, dry_run, &mut std::io::stdout())).await;
+    let code = match &result {
+        Ok(outcome) => {
+            log_summary(outcome);
+            for c in outcome.conflicts() {
+                error!("{c}: on_conflict = \"keep\" leaves names owned by others alone");
+            }
+            if outcome.conflicts().next().is_some() {
+                EXIT_CONFLICT
+            } else {
+                EXIT_OK
+            }
+        }
+        Err(e) => e.exit_code(),
+    };
+    if !dry_run && let Some(path) = &ctx.config.metrics_file {
+        let p = ctx.pass();
+        let report = metrics::Report {
+            exit_code: code,
+            duration: p.started.elapsed(),
+            api_calls: ctx.route53.calls() - p.api_calls,
+            retries: ctx.route53.retries() - p.retries,
+            changed: result.as_ref().map_or(0, |o| o.changed() as u32),
+        };
+        if let Err(e) = metrics::write(path, &report) {
+            warn!(path = %path.display(), error = %e, "cannot write the metrics file");
+        }
+    }
+    result.map(|_| code)
+}
+
+/// The summary line, with its numbers as fields for JSON logs.
+pub fn log_summary(outcome: &Outcome) {
     info!(
         api_calls = outcome.api_calls,
         retries = outcome.retries,
@@ -43,12 +134,11 @@ async fn dispatch(cli: &Cli) -> Result<(), Error> {
         elapsed_ms = outcome.elapsed.as_millis() as u64,
         "{outcome}"
     );
-    Ok(())
 }
 
 /// Runs `work` until it finishes or SIGTERM/SIGINT arrives. Dropping the
-/// work cancels its in-flight requests; every write is an idempotent UPSERT,
-/// so a rerun converges wherever the run was cut.
+/// work cancels its in-flight requests; every write is idempotent or a
+/// compare-and-swap, so a rerun converges wherever the run was cut.
 pub async fn interruptible<T>(work: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut term), Ok(mut int)) = (
@@ -65,7 +155,7 @@ pub async fn interruptible<T>(work: impl Future<Output = Result<T, Error>>) -> R
 }
 
 /// Logs the error chain once (and a hint), returns its exit code.
-fn report(e: &Error) -> u8 {
+pub fn report(e: &Error) -> u8 {
     let code = e.exit_code();
     error!(exit_code = code, "{}", crate::http::error_chain(e));
     if let Some(hint) = e.hint() {

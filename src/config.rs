@@ -18,6 +18,8 @@
 use crate::dns_name::DnsName;
 use crate::duration;
 use crate::sign::Scheme;
+use crate::source::RecordSource;
+use crate::template::NameTemplate;
 use reqwest::Url;
 use serde::Deserialize;
 use std::net::IpAddr;
@@ -50,15 +52,74 @@ pub struct Config {
     pub route53: Route53Settings,
     pub imds: ImdsSettings,
     pub deadline: Duration,
+    /// A node_exporter textfile written after every pass.
+    pub metrics_file: Option<PathBuf>,
 }
 
-/// One `[[record]]`: the CNAME to keep pointing at this instance.
+/// One `[[record]]`: a name to keep pointing at this instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
-    /// Hosted zone id, without the `/hostedzone/` prefix.
-    pub zone: String,
-    pub name: DnsName,
+    pub zone: ZoneRef,
+    pub name: NameTemplate,
     pub ttl: u32,
+    /// Tried in order; the first one IMDS has a value for wins.
+    pub sources: Vec<RecordSource>,
+    pub on_conflict: OnConflict,
+}
+
+impl Record {
+    /// The record types this record may be written as.
+    pub fn types(&self) -> Vec<&'static str> {
+        let mut types: Vec<&'static str> = self.sources.iter().map(|s| s.rtype()).collect();
+        types.dedup();
+        types.sort_unstable();
+        types.dedup();
+        types
+    }
+}
+
+/// A hosted zone, by id or by name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ZoneRef {
+    /// `Z0123456789ABCDEFGHIJ`, without the `/hostedzone/` prefix.
+    Id(String),
+    /// `example.com.`, resolved with ListHostedZonesByName; `private` picks
+    /// between a public and a private zone of the same name.
+    Name {
+        name: DnsName,
+        private: Option<bool>,
+    },
+}
+
+impl std::fmt::Display for ZoneRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ZoneRef::Id(id) => f.write_str(id),
+            ZoneRef::Name {
+                name,
+                private: None,
+            } => write!(f, "{name}"),
+            ZoneRef::Name {
+                name,
+                private: Some(true),
+            } => write!(f, "{name} (private)"),
+            ZoneRef::Name {
+                name,
+                private: Some(false),
+            } => write!(f, "{name} (public)"),
+        }
+    }
+}
+
+/// What to do when the name already points somewhere else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnConflict {
+    /// Plain UPSERT: this instance wins.
+    Overwrite,
+    /// Only write names this instance owns (a TXT record at
+    /// `_ec2-dns-updater.<name>` holds the owner's instance id), with
+    /// compare-and-swap batches.
+    Keep,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,6 +188,7 @@ struct RawConfig {
     imds: RawImds,
     #[serde(default, deserialize_with = "duration::deserialize_option")]
     deadline: Option<Duration>,
+    metrics_file: Option<PathBuf>,
 }
 
 #[derive(Deserialize)]
@@ -135,6 +197,16 @@ struct RawRecord {
     zone: Spanned<String>,
     name: Spanned<String>,
     ttl: Option<Spanned<i64>>,
+    private: Option<Spanned<bool>>,
+    source: Option<Spanned<OneOrMany>>,
+    on_conflict: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
 }
 
 #[derive(Deserialize, Default)]
@@ -166,6 +238,18 @@ impl Config {
             source,
         })?;
         Self::parse(&text, path)
+    }
+
+    /// Fails unless at least one `[[record]]` is configured (every command
+    /// but `request` needs one).
+    pub fn require_records(&self) -> Result<(), ConfigError> {
+        if self.records.is_empty() {
+            return Err(ConfigError::Missing {
+                path: self.path.clone(),
+                message: "no [[record]] table: add one with zone = \"Z...\" and name = \"host.example.com\"".into(),
+            });
+        }
+        Ok(())
     }
 
     /// Parses and validates `text`; `path` is only used in messages.
@@ -212,12 +296,6 @@ impl Validator<'_> {
     }
 
     fn validate(&self, raw: RawConfig) -> Result<Config, ConfigError> {
-        if raw.records.is_empty() {
-            return Err(ConfigError::Missing {
-                path: self.path.to_owned(),
-                message: "no [[record]] table: add one with zone = \"Z...\" and name = \"host.example.com\"".into(),
-            });
-        }
         let mut records = Vec::with_capacity(raw.records.len());
         for (i, r) in raw.records.into_iter().enumerate() {
             let record = self.record(i, r)?;
@@ -226,7 +304,8 @@ impl Validator<'_> {
                     path: self.path.to_owned(),
                     message: format!(
                         "record {} is configured twice (zone {})",
-                        dup.name, dup.zone
+                        dup.name.as_str(),
+                        dup.zone
                     ),
                 });
             }
@@ -238,33 +317,78 @@ impl Validator<'_> {
             route53: self.route53(raw.route53)?,
             imds: self.imds(raw.imds)?,
             deadline: raw.deadline.unwrap_or(DEFAULT_DEADLINE),
+            metrics_file: raw.metrics_file,
         })
     }
 
     fn record(&self, i: usize, raw: RawRecord) -> Result<Record, ConfigError> {
+        let key = |field: &str| format!("record[{i}].{field}");
         let zone_text = raw.zone.get_ref().trim();
-        let zone = zone_text.strip_prefix("/hostedzone/").unwrap_or(zone_text);
-        if zone.is_empty()
-            || !zone
-                .bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-        {
-            return self.invalid(
-                raw.zone.span(),
-                format!("record[{i}].zone"),
-                format!("{zone_text:?} is not a hosted zone id (like \"Z0123456789ABCDEFGHIJ\", as shown by `aws route53 list-hosted-zones`)"),
-            );
-        }
-        let name = match DnsName::parse(raw.name.get_ref()) {
+        let zone = if zone_text.contains('.') {
+            match DnsName::parse(zone_text) {
+                Ok(name) => ZoneRef::Name {
+                    name,
+                    private: raw.private.as_ref().map(|p| *p.get_ref()),
+                },
+                Err(e) => {
+                    return self.invalid(
+                        raw.zone.span(),
+                        key("zone"),
+                        format!(
+                            "{zone_text:?} is neither a hosted zone id nor a valid zone name: {e}"
+                        ),
+                    );
+                }
+            }
+        } else {
+            let id = zone_text.strip_prefix("/hostedzone/").unwrap_or(zone_text);
+            if id.is_empty()
+                || !id
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            {
+                return self.invalid(
+                    raw.zone.span(),
+                    key("zone"),
+                    format!("{zone_text:?} is not a hosted zone id (like \"Z0123456789ABCDEFGHIJ\", as shown by `aws route53 list-hosted-zones`) nor a zone name (like \"example.com\")"),
+                );
+            }
+            if let Some(p) = &raw.private {
+                return self.invalid(
+                    p.span(),
+                    key("private"),
+                    "only applies when `zone` is a zone name; a zone id already names one zone"
+                        .into(),
+                );
+            }
+            ZoneRef::Id(id.to_owned())
+        };
+        let name = match NameTemplate::parse(raw.name.get_ref()) {
             Ok(n) => n,
             Err(e) => {
                 return self.invalid(
                     raw.name.span(),
-                    format!("record[{i}].name"),
-                    format!("{:?} is not a valid DNS name: {e}", raw.name.get_ref()),
+                    key("name"),
+                    format!("{:?} is not a valid record name: {e}", raw.name.get_ref()),
                 );
             }
         };
+        if let (
+            ZoneRef::Name {
+                name: zone_name, ..
+            },
+            true,
+        ) = (&zone, name.is_static())
+        {
+            let rendered = name.render(|_| None).expect("a static name renders");
+            if !rendered.is_within(zone_name) || &rendered == zone_name {
+                return self.invalid(
+                    raw.name.span(),
+                    key("name"),
+                    format!("{rendered} is not a name below zone {zone_name}"),
+                );
+            }
+        }
         let ttl = match raw.ttl {
             None => DEFAULT_TTL,
             Some(t) => match u32::try_from(*t.get_ref()) {
@@ -272,7 +396,7 @@ impl Validator<'_> {
                 _ => {
                     return self.invalid(
                         t.span(),
-                        format!("record[{i}].ttl"),
+                        key("ttl"),
                         format!(
                             "{} is out of range: Route 53 accepts 0 to {MAX_TTL} seconds",
                             t.get_ref()
@@ -281,10 +405,58 @@ impl Validator<'_> {
                 }
             },
         };
+        let sources = match &raw.source {
+            None => vec![RecordSource::PublicHostname],
+            Some(spanned) => {
+                let texts: Vec<&str> = match spanned.get_ref() {
+                    OneOrMany::One(s) => vec![s.as_str()],
+                    OneOrMany::Many(v) => v.iter().map(String::as_str).collect(),
+                };
+                let mut sources = Vec::with_capacity(texts.len());
+                for text in texts {
+                    let Some(source) = RecordSource::parse(text) else {
+                        return self.invalid(
+                            spanned.span(),
+                            key("source"),
+                            format!("{text:?} is not a source: use public-hostname, public-ipv4, ipv6, local-hostname or local-ipv4"),
+                        );
+                    };
+                    if sources.contains(&source) {
+                        return self.invalid(
+                            spanned.span(),
+                            key("source"),
+                            format!("{text:?} is listed twice"),
+                        );
+                    }
+                    sources.push(source);
+                }
+                if sources.is_empty() {
+                    return self.invalid(spanned.span(), key("source"), "the list is empty".into());
+                }
+                sources
+            }
+        };
+        let on_conflict = match raw
+            .on_conflict
+            .as_ref()
+            .map(|s| (s.get_ref().as_str(), s.span()))
+        {
+            None | Some(("overwrite", _)) => OnConflict::Overwrite,
+            Some(("keep", _)) => OnConflict::Keep,
+            Some((other, span)) => {
+                return self.invalid(
+                    span,
+                    key("on_conflict"),
+                    format!("{other:?} is not a conflict policy: use \"overwrite\" or \"keep\""),
+                );
+            }
+        };
         Ok(Record {
-            zone: zone.to_owned(),
+            zone,
             name,
             ttl,
+            sources,
+            on_conflict,
         })
     }
 
@@ -435,7 +607,16 @@ mod tests {
     fn minimal_config_gets_the_defaults() {
         let c = parse(MINIMAL).unwrap();
         assert_eq!(c.records.len(), 1);
-        assert_eq!(c.records[0].name.as_str(), "web.example.com.");
+        assert_eq!(
+            c.records[0].name.render(|_| None).unwrap().as_str(),
+            "web.example.com."
+        );
+        assert_eq!(
+            c.records[0].zone,
+            ZoneRef::Id("Z0123456789ABCDEFGHIJ".into())
+        );
+        assert_eq!(c.records[0].sources, vec![RecordSource::PublicHostname]);
+        assert_eq!(c.records[0].on_conflict, OnConflict::Overwrite);
         assert_eq!(c.records[0].ttl, DEFAULT_TTL);
         assert_eq!(
             c.route53.endpoint.as_str(),
@@ -463,7 +644,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains(":3: record[0].name:"), "{e}");
-        let e = parse("[[record]]\nzone = \"example.com\"\nname = \"a.example.com\"\n")
+        let e = parse("[[record]]\nzone = \"z-1\"\nname = \"a.example.com\"\n")
             .unwrap_err()
             .to_string();
         assert!(e.contains("record[0].zone"), "{e}");
@@ -478,7 +659,11 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("route53.signing"), "{e}");
-        let e = parse("").unwrap_err().to_string();
+        let e = parse("")
+            .unwrap()
+            .require_records()
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("no [[record]]"), "{e}");
     }
 
@@ -523,12 +708,71 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.deadline, Duration::from_secs(120));
-        assert_eq!(c.records[0].zone, "Z9");
+        assert_eq!(c.records[0].zone, ZoneRef::Id("Z9".into()));
         assert_eq!(c.records[0].ttl, 300);
         assert_eq!(c.route53.wait_timeout, Duration::from_secs(30));
         assert_eq!(c.imds.wait_timeout, Duration::from_secs(5));
         assert!(!c.imds.v1_fallback);
         let e = parse("deadline = \"soon\"\n").unwrap_err().to_string();
         assert!(e.contains("invalid duration"), "{e}");
+    }
+
+    #[test]
+    fn sources_templates_zones_by_name_and_conflict_policy() {
+        let c = parse(
+            "[[record]]\nzone = \"example.com\"\nprivate = true\nname = \"{instance_id}.fleet.example.com\"\nsource = [\"public-hostname\", \"public-ipv4\"]\non_conflict = \"keep\"\n\n[[record]]\nzone = \"Z2\"\nname = \"v6.example.org\"\nsource = \"ipv6\"\n",
+        )
+        .unwrap();
+        let r = &c.records[0];
+        assert_eq!(
+            r.zone,
+            ZoneRef::Name {
+                name: DnsName::parse("example.com").unwrap(),
+                private: Some(true)
+            }
+        );
+        assert!(!r.name.is_static());
+        assert_eq!(
+            r.sources,
+            vec![RecordSource::PublicHostname, RecordSource::PublicIpv4]
+        );
+        assert_eq!(r.types(), vec!["A", "CNAME"]);
+        assert_eq!(r.on_conflict, OnConflict::Keep);
+        assert_eq!(c.records[1].types(), vec!["AAAA"]);
+        for (bad, want) in [
+            (
+                "zone = \"Z1\"\nprivate = false\nname = \"a.example.com\"",
+                "record[0].private",
+            ),
+            (
+                "zone = \"example.com\"\nname = \"a.example.org\"",
+                "not a name below zone example.com.",
+            ),
+            (
+                "zone = \"Z1\"\nname = \"{hostname}.example.com\"",
+                "unknown placeholder {hostname}",
+            ),
+            (
+                "zone = \"Z1\"\nname = \"a.example.com\"\nsource = \"eip\"",
+                "\"eip\" is not a source",
+            ),
+            (
+                "zone = \"Z1\"\nname = \"a.example.com\"\nsource = []",
+                "the list is empty",
+            ),
+            (
+                "zone = \"Z1\"\nname = \"a.example.com\"\nsource = [\"ipv6\", \"ipv6\"]",
+                "listed twice",
+            ),
+            (
+                "zone = \"Z1\"\nname = \"a.example.com\"\non_conflict = \"yield\"",
+                "record[0].on_conflict",
+            ),
+        ] {
+            let e = parse(&format!("[[record]]\n{bad}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(want), "{bad}: {e}");
+        }
     }
 }

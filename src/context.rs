@@ -1,6 +1,7 @@
-//! Everything one run needs, built once: the config, the two HTTP clients,
-//! the IMDS session, the credential chain, the Route 53 client, the state
-//! directory and the run's deadline.
+//! Everything a run needs, built once: the config, the two HTTP clients,
+//! the IMDS session, the credential chain, the Route 53 client and the state
+//! directory. A run is one or more passes (watch mode); each pass has its own
+//! deadline and its own counters for the summary line.
 
 use crate::config::{Config, SigningMode};
 use crate::credentials::{Env, Provider};
@@ -9,11 +10,22 @@ use crate::http;
 use crate::imds::Imds;
 use crate::retry::Deadline;
 use crate::route53::Route53;
+use crate::route53::client::Endpoint;
 use crate::sign::Scheme;
 use crate::state::StateDir;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::time::Instant;
 use tracing::{info, warn};
+
+/// Where the current pass started: its deadline and the counters' values then.
+#[derive(Debug, Clone, Copy)]
+pub struct Pass {
+    pub deadline: Deadline,
+    pub started: Instant,
+    pub api_calls: u32,
+    pub retries: u32,
+    pub imds_calls: u32,
+}
 
 #[derive(Debug)]
 pub struct Context {
@@ -22,14 +34,11 @@ pub struct Context {
     pub credentials: Arc<Provider>,
     pub route53: Route53,
     pub state: StateDir,
-    pub deadline: Deadline,
-    pub started: Instant,
+    pass: Mutex<Pass>,
 }
 
 impl Context {
     pub fn new(config: Config, env: Env, state: StateDir) -> Result<Self, Error> {
-        let started = Instant::now();
-        let deadline = Deadline::after(config.deadline);
         let imds = Arc::new(Imds::new(
             http::imds_client()?,
             &config.imds.endpoint,
@@ -49,20 +58,47 @@ impl Context {
         }
         let route53 = Route53::new(
             http::route53_client(config.route53.ca_bundle.as_deref())?,
-            &config.route53,
+            Endpoint::route53(&config.route53),
+            config.route53.signing,
             remembered.unwrap_or(Scheme::Aws3Https),
             credentials.clone(),
             imds.clone(),
         );
+        let pass = Mutex::new(Pass {
+            deadline: Deadline::after(config.deadline),
+            started: Instant::now(),
+            api_calls: 0,
+            retries: 0,
+            imds_calls: 0,
+        });
         Ok(Context {
             config,
             imds,
             credentials,
             route53,
             state,
-            deadline,
-            started,
+            pass,
         })
+    }
+
+    /// Starts a new pass: a fresh deadline, counters from here.
+    pub fn begin_pass(&self) {
+        *self.pass.lock().unwrap_or_else(|p| p.into_inner()) = Pass {
+            deadline: Deadline::after(self.config.deadline),
+            started: Instant::now(),
+            api_calls: self.route53.calls(),
+            retries: self.route53.retries(),
+            imds_calls: self.imds.calls(),
+        };
+    }
+
+    pub fn pass(&self) -> Pass {
+        *self.pass.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The current pass's deadline.
+    pub fn deadline(&self) -> Deadline {
+        self.pass().deadline
     }
 
     /// Saves what this run learnt for the next boot (the SigV4 fallback).

@@ -29,6 +29,11 @@ pub const EXIT_CODES: &[(u8, &str, &str)] = &[
         "the instance cannot provide what the config asks for (no public hostname, no instance role, IMDS disabled)",
     ),
     (
+        73,
+        "CANTCREAT",
+        "on_conflict = \"keep\": the name points at something this instance does not own; nothing was written for it",
+    ),
+    (
         75,
         "TEMPFAIL",
         "gave up on a temporary failure: the deadline passed while IMDS was unreachable, Route 53 throttled or failed, or the change stayed PENDING; a rerun converges",
@@ -52,6 +57,27 @@ pub const EXIT_UNAVAILABLE: u8 = 69;
 pub const EXIT_TEMPFAIL: u8 = 75;
 pub const EXIT_NOPERM: u8 = 77;
 pub const EXIT_CONFIG: u8 = 78;
+pub const EXIT_CONFLICT: u8 = 73;
+
+fn no_source_message(name: &DnsName, tried: &str, only_public_hostname: bool) -> String {
+    if only_public_hostname {
+        format!(
+            "this instance has no public hostname for {name} (IMDS meta-data/public-hostname is empty): it has no public IPv4 address, or its VPC has DNS hostnames disabled (enableDnsHostnames). Enable them, or set source = [\"public-hostname\", \"public-ipv4\"] to write an A record instead"
+        )
+    } else {
+        format!("IMDS has no value for any source of {name}: {tried}")
+    }
+}
+
+fn missing_tag_message(template: &str, key: &str, tags_enabled: bool) -> String {
+    if tags_enabled {
+        format!("record name {template:?} uses tag {key:?}, which this instance does not have")
+    } else {
+        format!(
+            "record name {template:?} uses tag {key:?}, but instance tags are not in the metadata: enable them (aws ec2 modify-instance-metadata-options --instance-metadata-tags enabled)"
+        )
+    }
+}
 
 /// Route 53 error codes that mean "AWS refused these credentials or this request".
 const REFUSAL_CODES: &[&str] = &[
@@ -78,10 +104,44 @@ pub enum Error {
     Credentials(#[from] CredentialError),
     #[error(transparent)]
     Route53(#[from] Route53Error),
+    #[error("{}", no_source_message(name, tried, *only_public_hostname))]
+    NoSource {
+        name: DnsName,
+        tried: String,
+        only_public_hostname: bool,
+    },
+    #[error("IMDS gave a {source_name} value that is not a valid {rtype} record value")]
+    BadMetadata {
+        source_name: &'static str,
+        rtype: &'static str,
+    },
+    #[error("record name {template:?}: {message}")]
+    BadName { template: String, message: String },
+    #[error("{}", missing_tag_message(template, key, *tags_enabled))]
+    MissingTag {
+        template: String,
+        key: String,
+        tags_enabled: bool,
+    },
+    #[error("record {name} is configured twice (after filling in its name)")]
+    DuplicateName { name: DnsName },
+    #[error("no hosted zone named {zone} in this account")]
+    NoSuchZone { zone: String },
     #[error(
-        "this instance has no public hostname (IMDS meta-data/public-hostname is empty): it has no public IPv4 address, or its VPC has DNS hostnames disabled (enableDnsHostnames). Give it a public IP and enable DNS hostnames on the VPC"
+        "more than one hosted zone is named {zone}: {ids}. Set `private = true` or `private = false` in the record, or give the zone id"
     )]
-    NoPublicHostname,
+    AmbiguousZone { zone: DnsName, ids: String },
+    #[error("record {name} is not below its zone {zone}")]
+    OutsideZone { name: DnsName, zone: DnsName },
+    #[error(
+        "{name} points at {current}{}, not at this instance; on_conflict = \"keep\" leaves it alone",
+        owner.as_deref().map(|o| format!(" and belongs to {o}")).unwrap_or_default()
+    )]
+    Conflict {
+        name: DnsName,
+        current: String,
+        owner: Option<String>,
+    },
     #[error(
         "{name} in zone {zone} is {kind}; ec2-dns-updater manages simple records only: remove it or choose another name"
     )]
@@ -92,6 +152,8 @@ pub enum Error {
     },
     #[error("stopped by {signal} before the update finished; a rerun converges")]
     Interrupted { signal: &'static str },
+    #[error(transparent)]
+    Request(#[from] crate::request::RequestError),
 }
 
 impl Error {
@@ -102,9 +164,18 @@ impl Error {
             Error::Imds(e) => imds_exit(e),
             Error::Credentials(e) => credentials_exit(e),
             Error::Route53(e) => route53_exit(e),
-            Error::NoPublicHostname => EXIT_UNAVAILABLE,
+            Error::NoSource { .. } | Error::BadMetadata { .. } | Error::MissingTag { .. } => {
+                EXIT_UNAVAILABLE
+            }
+            Error::BadName { .. }
+            | Error::DuplicateName { .. }
+            | Error::NoSuchZone { .. }
+            | Error::AmbiguousZone { .. }
+            | Error::OutsideZone { .. } => EXIT_CONFIG,
+            Error::Conflict { .. } => EXIT_CONFLICT,
             Error::Unmanaged { .. } => EXIT_DATAERR,
             Error::Interrupted { .. } => EXIT_TEMPFAIL,
+            Error::Request(_) => EXIT_USAGE,
         }
     }
 

@@ -16,8 +16,11 @@
 //! | [`route53`] | signed calls, XML, INSYNC wait |
 //! | [`retry`] | the retry policy table, jittered backoff, deadlines |
 //! | [`clock`], [`timestamp`] | clock-skew correction; UTC formats |
-//! | [`update`], [`outcome`] | plan → change → wait; the summary line |
-//! | [`state`] | what one boot leaves for the next |
+//! | [`source`], [`template`], [`facts`] | record sources, name templates, what IMDS says |
+//! | [`zones`], [`plan`] | zones by name; what to write (overwrite, keep, delete), pure |
+//! | [`update`], [`outcome`] | observe → decide → one batch per zone → wait; the summary line |
+//! | [`state`], [`metrics`] | what one boot leaves for the next; the node_exporter textfile |
+//! | [`policy`], [`request`], [`watch`], [`lifecycle`], [`notify`] | the other commands: IAM policy, raw signed requests, long-running mode, reboot detection, sd_notify |
 //! | [`http`], [`secret`], [`logging`], [`error`] | HTTP clients, redacted secrets, logs, exit codes |
 pub mod app;
 pub mod cli;
@@ -28,14 +31,25 @@ pub mod credentials;
 pub mod dns_name;
 pub mod duration;
 pub mod error;
+pub mod facts;
 pub mod http;
 pub mod imds;
+pub mod lifecycle;
 pub mod logging;
+pub mod metrics;
+pub mod notify;
 pub mod outcome;
+pub mod plan;
+pub mod policy;
+pub mod request;
 pub mod retry;
 pub mod route53;
 pub mod secret;
 pub mod sign;
+pub mod source;
 pub mod state;
+pub mod template;
 pub mod timestamp;
 pub mod update;
+pub mod watch;
+pub mod zones;

@@ -6,16 +6,41 @@ use std::fmt;
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    AlreadyRight,
+    /// Written; `Some(true)` once seen INSYNC, `Some(false)` when not waited for.
+    Changed {
+        insync: Option<bool>,
+    },
+    WouldChange,
+    Deleted,
+    WouldDelete,
+    /// delete: not ours, not touched.
+    LeftAlone {
+        why: String,
+    },
+    /// `keep`: someone else's name, not touched.
+    Conflict {
+        current: String,
+        owner: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordOutcome {
     pub name: DnsName,
     pub rtype: String,
-    /// The value before the run (`None`: the record did not exist).
+    /// The value before the run (`None`: no record); prefixed with its type
+    /// when that differs from `rtype`.
     pub old: Option<String>,
     pub new: String,
-    pub changed: bool,
-    pub change_id: Option<String>,
-    /// `Some(true)` when the change was seen INSYNC.
-    pub insync: Option<bool>,
+    pub status: Status,
+}
+
+impl RecordOutcome {
+    pub fn changed(&self) -> bool {
+        matches!(self.status, Status::Changed { .. } | Status::Deleted)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -30,34 +55,56 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// The outcome of the context's current pass.
     pub fn new(ctx: &Context, records: Vec<RecordOutcome>, dry_run: bool) -> Self {
+        let pass = ctx.pass();
         Outcome {
             records,
             dry_run,
-            api_calls: ctx.route53.calls(),
-            retries: ctx.route53.retries(),
-            imds_calls: ctx.imds.calls(),
-            elapsed: ctx.started.elapsed(),
+            api_calls: ctx.route53.calls() - pass.api_calls,
+            retries: ctx.route53.retries() - pass.retries,
+            imds_calls: ctx.imds.calls() - pass.imds_calls,
+            elapsed: pass.started.elapsed(),
         }
     }
 
     pub fn changed(&self) -> usize {
-        self.records.iter().filter(|r| r.changed).count()
+        self.records.iter().filter(|r| r.changed()).count()
+    }
+
+    /// Records left alone because another instance owns them.
+    pub fn conflicts(&self) -> impl Iterator<Item = &RecordOutcome> {
+        self.records
+            .iter()
+            .filter(|r| matches!(r.status, Status::Conflict { .. }))
     }
 }
 
 impl fmt::Display for RecordOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {} ", self.name, self.rtype)?;
-        if !self.changed {
-            return write!(f, "{}: already right", self.new);
-        }
         let old = self.old.as_deref().unwrap_or("(none)");
-        write!(f, "{old} → {}", self.new)?;
-        match self.insync {
-            Some(true) => f.write_str(": INSYNC"),
-            Some(false) => f.write_str(": submitted (not waiting for INSYNC)"),
-            None => f.write_str(": would UPSERT"),
+        match &self.status {
+            Status::AlreadyRight => write!(f, "{}: already right", self.new),
+            Status::Changed { insync } => {
+                write!(f, "{old} → {}", self.new)?;
+                f.write_str(match insync {
+                    Some(true) => ": INSYNC",
+                    Some(false) => ": submitted (not waiting for INSYNC)",
+                    None => ": submitted",
+                })
+            }
+            Status::WouldChange => write!(f, "{old} → {}: would change", self.new),
+            Status::Deleted => write!(f, "{old}: deleted"),
+            Status::WouldDelete => write!(f, "{old}: would delete"),
+            Status::LeftAlone { why } => write!(f, "left alone: {why}"),
+            Status::Conflict { current, owner } => {
+                write!(f, "{current}: not ours")?;
+                if let Some(o) = owner {
+                    write!(f, " (owned by {o})")?;
+                }
+                f.write_str(", left alone")
+            }
         }
     }
 }

@@ -9,7 +9,7 @@
 //! | IMDS     | 400, 403, 404 on a GET                                          | no retry: clear error (404 = item absent) |
 //! | Route 53 | `Throttling`, `ThrottlingException`, `PriorRequestNotComplete`  | back off (they come with HTTP 400: the code decides, not the status) |
 //! | Route 53 | HTTP 429, any 5xx, connection error, timeout                    | back off |
-//! | Route 53 | `RequestExpired`, `SignatureDoesNotMatch` "Signature expired"   | take the clock from the answer's `Date`, re-sign, retry once |
+//! | Route 53 | `RequestExpired`, `SignatureDoesNotMatch` "Signature expired" / "Signature not yet current" | take the clock from the answer's `Date`, re-sign, retry once |
 //! | Route 53 | `ExpiredToken`                                                  | refresh credentials, retry once |
 //! | Route 53 | `IncompleteSignature`, `InvalidClientTokenId`, `MissingAuthenticationToken`, `SignatureDoesNotMatch` | signing = "auto" and AWS3-HTTPS: re-send once with SigV4; otherwise no retry |
 //! | Route 53 | anything else (`AccessDenied`, `InvalidChangeBatch`, `InvalidInput`, `NoSuchHostedZone`, ...) | no retry |
@@ -64,7 +64,10 @@ pub const ROUTE53_ERROR_CODES: &[(&str, Action)] = &[
 /// `code` is `None` for transport failures and for bodies without a code.
 pub fn route53_action(status: Option<u16>, code: Option<&str>, message: &str) -> Action {
     if let Some(code) = code {
-        if code == "SignatureDoesNotMatch" && message.contains("Signature expired") {
+        if code == "SignatureDoesNotMatch"
+            && (message.contains("Signature expired")
+                || message.contains("Signature not yet current"))
+        {
             return Action::ResyncClock;
         }
         if let Some((_, action)) = ROUTE53_ERROR_CODES.iter().find(|(c, _)| *c == code) {

@@ -1,245 +1,355 @@
-//! The update: desired record (from IMDS) → current record (one listing) →
-//! one UPSERT batch per zone when something differs → wait for INSYNC.
+//! The update (and its mirror, delete): desired records from IMDS → what the
+//! zone holds (small listings) → decisions (`plan.rs`) → one atomic batch per
+//! zone → wait for INSYNC. A compare-and-swap batch that loses a race is
+//! re-read and decided again.
 
-use crate::config::Record;
+use crate::config::{OnConflict, Record};
 use crate::context::Context;
-use crate::dns_name::same_target;
 use crate::error::Error;
-use crate::outcome::{Outcome, RecordOutcome};
+use crate::facts::{Desired, Facts};
+use crate::outcome::{Outcome, RecordOutcome, Status};
+use crate::plan::{self, Decision, Observed};
+use crate::route53::client::Route53Error;
 use crate::route53::wait;
 use crate::route53::xml::{self, Change, ChangeAction, Existing, RecordSet};
+use crate::zones::{Zone, Zones};
 use std::io::Write;
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 
-/// One record's plan.
+/// Reads, decisions and a batch, at most this many times per zone when
+/// compare-and-swap batches keep losing races.
+pub const MAX_ROUNDS: u32 = 3;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Point the records at this instance.
+    Update,
+    /// Remove the records that still point at this instance.
+    Delete,
+}
+
+/// One configured record, resolved for this pass.
 #[derive(Debug, Clone)]
-pub struct Planned {
-    pub zone: String,
-    pub current: Option<RecordSet>,
-    pub desired: RecordSet,
+pub struct Target {
+    pub record: Record,
+    pub zone: Zone,
+    pub desired: Desired,
 }
 
-impl Planned {
-    pub fn needs_change(&self) -> bool {
-        match &self.current {
-            None => true,
-            Some(cur) => {
-                cur.ttl != self.desired.ttl
-                    || cur.values.len() != self.desired.values.len()
-                    || !cur
-                        .values
-                        .iter()
-                        .zip(&self.desired.values)
-                        .all(|(a, b)| same_target(a, b))
-            }
-        }
-    }
-}
-
-/// What the instance should be called: its public hostname.
-pub async fn desired_target(ctx: &Context) -> Result<String, Error> {
-    ctx.imds
-        .get("meta-data/public-hostname", ctx.deadline)
-        .await?
-        .ok_or(Error::NoPublicHostname)
-}
-
-/// Reads the current state of every configured record.
-pub async fn plan(ctx: &Context, target: &str) -> Result<Vec<Planned>, Error> {
-    let mut plans = Vec::with_capacity(ctx.config.records.len());
+/// Fills in names, zones and desired values for every record.
+pub async fn targets(
+    ctx: &Context,
+    facts: &mut Facts,
+    zones: &mut Zones,
+) -> Result<Vec<Target>, Error> {
+    let mut targets: Vec<Target> = Vec::with_capacity(ctx.config.records.len());
     for record in &ctx.config.records {
-        plans.push(plan_record(ctx, record, target).await?);
-    }
-    Ok(plans)
-}
-
-async fn plan_record(ctx: &Context, record: &Record, target: &str) -> Result<Planned, Error> {
-    let desired = RecordSet {
-        name: record.name.clone(),
-        rtype: "CNAME".into(),
-        ttl: record.ttl,
-        values: vec![target.to_owned()],
-    };
-    let current = match ctx
-        .route53
-        .get_record(&record.zone, &record.name, "CNAME", ctx.deadline)
-        .await?
-    {
-        None => None,
-        Some(Existing::Simple(set)) => Some(set),
-        Some(Existing::Special { kind, .. }) => {
-            return Err(Error::Unmanaged {
-                name: record.name.clone(),
-                zone: record.zone.clone(),
-                kind,
+        let name = facts.name(&ctx.imds, record, ctx.deadline()).await?;
+        if targets.iter().any(|t| t.desired.set.name == name) {
+            return Err(Error::DuplicateName { name });
+        }
+        let desired = facts
+            .desired(&ctx.imds, record, &name, ctx.deadline())
+            .await?;
+        let zone = zones
+            .resolve(&ctx.route53, &record.zone, ctx.deadline())
+            .await?;
+        if let Some(zone_name) = &zone.name
+            && (!name.is_within(zone_name) || &name == zone_name)
+        {
+            return Err(Error::OutsideZone {
+                name,
+                zone: zone_name.clone(),
             });
         }
+        targets.push(Target {
+            record: record.clone(),
+            zone,
+            desired,
+        });
+    }
+    Ok(targets)
+}
+
+/// What this instance is and what its records should hold, from IMDS (and
+/// zone lookups). Cheap when zones are already resolved: IMDS reads only.
+pub async fn gather(ctx: &Context, zones: &mut Zones) -> Result<(String, Vec<Target>), Error> {
+    let mut facts = Facts::new();
+    let instance_id = facts.instance_id(&ctx.imds, ctx.deadline()).await?;
+    let targets = targets(ctx, &mut facts, zones).await?;
+    Ok((instance_id, targets))
+}
+
+/// Runs one pass (or, with `dry_run`, prints the plan to `out` and writes nothing).
+pub async fn run(
+    ctx: &Context,
+    mode: Mode,
+    dry_run: bool,
+    out: &mut dyn Write,
+) -> Result<Outcome, Error> {
+    let (instance_id, targets) = gather(ctx, &mut Zones::new()).await?;
+    apply(ctx, mode, &instance_id, &targets, dry_run, out).await
+}
+
+/// Reads the zones, decides, writes and waits, for already gathered targets.
+pub async fn apply(
+    ctx: &Context,
+    mode: Mode,
+    instance_id: &str,
+    targets: &[Target],
+    dry_run: bool,
+    out: &mut dyn Write,
+) -> Result<Outcome, Error> {
+    for t in targets {
+        info!(
+            record = %t.desired.set.name,
+            rtype = %t.desired.set.rtype,
+            value = %t.desired.set.values_text(),
+            source = %t.desired.source,
+            instance_id,
+            "read instance metadata"
+        );
+    }
+    let mut outcomes = Vec::with_capacity(targets.len());
+    for zone_id in zones_in_order(targets) {
+        let in_zone: Vec<&Target> = targets.iter().filter(|t| t.zone.id == zone_id).collect();
+        outcomes
+            .extend(converge_zone(ctx, mode, &zone_id, &in_zone, instance_id, dry_run, out).await?);
+    }
+    Ok(Outcome::new(ctx, outcomes, dry_run))
+}
+
+fn zones_in_order(targets: &[Target]) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for t in targets {
+        if !ids.contains(&t.zone.id) {
+            ids.push(t.zone.id.clone());
+        }
+    }
+    ids
+}
+
+/// What the zone holds for a target: the sets at its name (one type, or
+/// every type when the record may change type or is guarded by `keep`) and,
+/// in `keep` mode, its owner record.
+pub async fn observe(ctx: &Context, zone: &str, target: &Target) -> Result<Observed, Error> {
+    let record = &target.record;
+    let name = &target.desired.set.name;
+    let one_type = record.types().len() == 1 && record.on_conflict == OnConflict::Overwrite;
+    let rtype = one_type.then_some(target.desired.set.rtype.as_str());
+    let sets = ctx
+        .route53
+        .records_at(zone, name, rtype, ctx.deadline())
+        .await?;
+    let owner = if record.on_conflict == OnConflict::Keep {
+        let owner_name = plan::owner_name(name);
+        ctx.route53
+            .records_at(zone, &owner_name, Some("TXT"), ctx.deadline())
+            .await?
+            .into_iter()
+            .find_map(|e| match e {
+                Existing::Simple(s) => Some(s),
+                Existing::Special { .. } => None,
+            })
+    } else {
+        None
     };
-    debug!(record = %record.name, current = ?current.as_ref().map(|c| c.values_text()), "current record");
-    Ok(Planned {
-        zone: record.zone.clone(),
-        current,
-        desired,
+    debug!(record = %name, ?sets, ?owner, "observed");
+    Ok(Observed { sets, owner })
+}
+
+fn decide(mode: Mode, target: &Target, observed: &Observed, instance_id: &str) -> Decision {
+    let policy = target.record.on_conflict;
+    match mode {
+        Mode::Update => plan::decide_update(&target.desired.set, observed, policy, instance_id),
+        Mode::Delete => plan::decide_delete(&target.desired.set, observed, policy, instance_id),
+    }
+}
+
+/// The batch comment: who wrote the change.
+pub fn comment(instance_id: &str) -> String {
+    format!("ec2-dns-updater on {instance_id}")
+}
+
+async fn converge_zone(
+    ctx: &Context,
+    mode: Mode,
+    zone: &str,
+    targets: &[&Target],
+    instance_id: &str,
+    dry_run: bool,
+    out: &mut dyn Write,
+) -> Result<Vec<RecordOutcome>, Error> {
+    let mut round = 0;
+    loop {
+        round += 1;
+        let mut decided: Vec<(&Target, Observed, Decision)> = Vec::with_capacity(targets.len());
+        for &t in targets {
+            let observed = observe(ctx, zone, t).await?;
+            let decision = decide(mode, t, &observed, instance_id);
+            if let Decision::Unmanaged { kind } = decision {
+                return Err(Error::Unmanaged {
+                    name: t.desired.set.name.clone(),
+                    zone: zone.to_owned(),
+                    kind,
+                });
+            }
+            decided.push((t, observed, decision));
+        }
+        let changes: Vec<Change> = decided
+            .iter()
+            .flat_map(|(_, _, d)| match d {
+                Decision::Write(c) => c.clone(),
+                _ => Vec::new(),
+            })
+            .collect();
+
+        if dry_run {
+            print_plan(zone, &decided, &changes, instance_id, out);
+            return Ok(outcomes(mode, &decided, None, true));
+        }
+        if changes.is_empty() {
+            return Ok(outcomes(mode, &decided, None, false));
+        }
+        match ctx
+            .route53
+            .change(zone, Some(&comment(instance_id)), &changes, ctx.deadline())
+            .await
+        {
+            Ok(info) => {
+                info!(zone, change_id = %info.id, changes = changes.len(), "change submitted");
+                let insync = if info.insync {
+                    Some(true)
+                } else if mode == Mode::Update && ctx.config.route53.wait {
+                    let waited = wait::until_insync(
+                        &ctx.route53,
+                        &info.id,
+                        ctx.config.route53.wait_timeout,
+                        ctx.deadline(),
+                    )
+                    .await?;
+                    info!(change_id = %info.id, polls = waited.polls, waited_ms = waited.elapsed.as_millis() as u64, "change is INSYNC");
+                    Some(true)
+                } else {
+                    Some(false)
+                };
+                return Ok(outcomes(mode, &decided, insync, false));
+            }
+            Err(e) if lost_a_race(&e, &changes) && round < MAX_ROUNDS => {
+                warn!(
+                    zone,
+                    round,
+                    error = %e,
+                    "the zone changed between our read and our write (compare-and-swap failed); reading it again"
+                );
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// A batch with exact DELETEs or CREATEs fails with InvalidChangeBatch when
+/// someone else changed those names after we read them.
+fn lost_a_race(e: &Route53Error, changes: &[Change]) -> bool {
+    e.code() == Some("InvalidChangeBatch")
+        && changes.iter().any(|c| c.action != ChangeAction::Upsert)
+}
+
+fn current_text(desired: &RecordSet, observed: &Observed) -> Option<String> {
+    observed.sets.iter().find_map(|e| match e {
+        Existing::Simple(s) if s.rtype == desired.rtype => Some(s.values_text()),
+        Existing::Simple(s) if s.rtype == "CNAME" || desired.rtype == "CNAME" => {
+            Some(format!("{} {}", s.rtype, s.values_text()))
+        }
+        _ => None,
     })
 }
 
-/// The change batch comment: who wrote the record.
-pub fn comment(instance_id: Option<&str>) -> String {
-    match instance_id {
-        Some(id) => format!("ec2-dns-updater on {id}"),
-        None => "ec2-dns-updater".to_owned(),
-    }
-}
-
-/// Runs the update (or, with `dry_run`, prints the plan to `out` and writes nothing).
-pub async fn run(ctx: &Context, dry_run: bool, out: &mut dyn Write) -> Result<Outcome, Error> {
-    let target = desired_target(ctx).await?;
-    let instance_id = ctx.imds.get("meta-data/instance-id", ctx.deadline).await?;
-    info!(target = %target, instance_id = instance_id.as_deref().unwrap_or("unknown"), "read instance metadata");
-    let plans = plan(ctx, &target).await?;
-    let comment = comment(instance_id.as_deref());
-
-    if dry_run {
-        print_plan(&plans, &comment, out);
-        return Ok(Outcome::new(ctx, records_outcome(&plans, None), true));
-    }
-
-    let mut outcomes = Vec::with_capacity(plans.len());
-    for zone in zones_in_order(&plans) {
-        let in_zone: Vec<&Planned> = plans.iter().filter(|p| p.zone == zone).collect();
-        let changes: Vec<Change> = in_zone
-            .iter()
-            .filter(|p| p.needs_change())
-            .map(|p| Change {
-                action: ChangeAction::Upsert,
-                set: p.desired.clone(),
-            })
-            .collect();
-        let mut applied = None;
-        if !changes.is_empty() {
-            let info = ctx
-                .route53
-                .change(&zone, Some(&comment), &changes, ctx.deadline)
-                .await?;
-            info!(zone = %zone, change_id = %info.id, changes = changes.len(), "change submitted");
-            let insync = if info.insync {
-                true
-            } else if ctx.config.route53.wait {
-                let waited = wait::until_insync(
-                    &ctx.route53,
-                    &info.id,
-                    ctx.config.route53.wait_timeout,
-                    ctx.deadline,
-                )
-                .await?;
-                info!(change_id = %info.id, polls = waited.polls, waited_ms = waited.elapsed.as_millis() as u64, "change is INSYNC");
-                true
-            } else {
-                false
-            };
-            applied = Some((info.id, insync));
-        }
-        let owned: Vec<Planned> = in_zone.into_iter().cloned().collect();
-        outcomes.extend(records_outcome(&owned, applied.as_ref()));
-    }
-    Ok(Outcome::new(ctx, outcomes, false))
-}
-
-fn zones_in_order(plans: &[Planned]) -> Vec<String> {
-    let mut zones: Vec<String> = Vec::new();
-    for p in plans {
-        if !zones.contains(&p.zone) {
-            zones.push(p.zone.clone());
-        }
-    }
-    zones
-}
-
-fn records_outcome(plans: &[Planned], applied: Option<&(String, bool)>) -> Vec<RecordOutcome> {
-    plans
+fn outcomes(
+    mode: Mode,
+    decided: &[(&Target, Observed, Decision)],
+    insync: Option<bool>,
+    dry_run: bool,
+) -> Vec<RecordOutcome> {
+    decided
         .iter()
-        .map(|p| {
-            let changed = p.needs_change();
+        .map(|(t, observed, decision)| {
+            let desired = &t.desired.set;
+            let status = match (decision, mode, dry_run) {
+                (Decision::Unchanged, _, _) => Status::AlreadyRight,
+                (Decision::Write(_), Mode::Update, true) => Status::WouldChange,
+                (Decision::Write(_), Mode::Update, false) => Status::Changed { insync },
+                (Decision::Write(_), Mode::Delete, true) => Status::WouldDelete,
+                (Decision::Write(_), Mode::Delete, false) => Status::Deleted,
+                (Decision::Conflict { current, owner }, _, _) => Status::Conflict {
+                    current: current.clone(),
+                    owner: owner.clone(),
+                },
+                (Decision::NotOurs { why }, _, _) => Status::LeftAlone { why: why.clone() },
+                (Decision::Unmanaged { kind }, _, _) => Status::LeftAlone {
+                    why: (*kind).to_owned(),
+                },
+            };
             RecordOutcome {
-                name: p.desired.name.clone(),
-                rtype: p.desired.rtype.clone(),
-                old: p.current.as_ref().map(RecordSet::values_text),
-                new: p.desired.values_text(),
-                changed,
-                change_id: applied.filter(|_| changed).map(|(id, _)| id.clone()),
-                insync: applied.filter(|_| changed).map(|(_, s)| *s),
+                name: desired.name.clone(),
+                rtype: desired.rtype.clone(),
+                old: current_text(desired, observed),
+                new: desired.values_text(),
+                status,
             }
         })
         .collect()
 }
 
-fn print_plan(plans: &[Planned], comment: &str, out: &mut dyn Write) {
+fn print_plan(
+    zone: &str,
+    decided: &[(&Target, Observed, Decision)],
+    changes: &[Change],
+    instance_id: &str,
+    out: &mut dyn Write,
+) {
     let mut text = String::new();
-    for p in plans {
-        text.push_str(&format!(
-            "record {} {} in zone {}\n",
-            p.desired.name, p.desired.rtype, p.zone
-        ));
-        match &p.current {
-            Some(c) => text.push_str(&format!("  current: {} (TTL {})\n", c.values_text(), c.ttl)),
-            None => text.push_str("  current: (none)\n"),
-        }
-        text.push_str(&format!(
-            "  desired: {} (TTL {})\n",
-            p.desired.values_text(),
-            p.desired.ttl
-        ));
-        text.push_str(if p.needs_change() {
-            "  action:  UPSERT\n"
-        } else {
-            "  action:  none, already right\n"
-        });
-    }
-    for zone in zones_in_order(plans) {
-        let changes: Vec<Change> = plans
+    for (t, observed, decision) in decided {
+        let d = &t.desired.set;
+        text.push_str(&format!("record {} {} in zone {zone}\n", d.name, d.rtype));
+        let current = current_text(d, observed).unwrap_or_else(|| "(none)".into());
+        let ttl = observed
+            .sets
             .iter()
-            .filter(|p| p.zone == zone && p.needs_change())
-            .map(|p| Change {
-                action: ChangeAction::Upsert,
-                set: p.desired.clone(),
+            .find_map(|e| match e {
+                Existing::Simple(s) if s.rtype == d.rtype => Some(format!(" (TTL {})", s.ttl)),
+                _ => None,
             })
-            .collect();
-        if !changes.is_empty() {
-            text.push_str(&format!(
-                "would send to zone {zone} (dry run, nothing sent):\n{}\n",
-                xml::change_batch(Some(comment), &changes)
-            ));
-        }
+            .unwrap_or_default();
+        text.push_str(&format!("  current: {current}{ttl}\n"));
+        text.push_str(&format!(
+            "  desired: {} (TTL {}, from {})\n",
+            d.values_text(),
+            d.ttl,
+            t.desired.source
+        ));
+        let action = match decision {
+            Decision::Unchanged => "none, already right".to_owned(),
+            Decision::Write(c) => c
+                .iter()
+                .map(|c| format!("{} {} {}", c.action.as_str(), c.set.name, c.set.rtype))
+                .collect::<Vec<_>>()
+                .join(", "),
+            Decision::Conflict { .. } => {
+                "none: the name belongs to someone else (on_conflict = \"keep\")".into()
+            }
+            Decision::NotOurs { why } => format!("none: {why}"),
+            Decision::Unmanaged { kind } => format!("none: {kind}"),
+        };
+        text.push_str(&format!("  action:  {action}\n"));
+    }
+    if !changes.is_empty() {
+        text.push_str(&format!(
+            "would send to zone {zone} (dry run, nothing sent):\n{}\n",
+            xml::change_batch(Some(&comment(instance_id)), changes)
+        ));
     }
     // A closed stdout must not turn a dry run into a failure.
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::dns_name::DnsName;
-
-    fn planned(current: Option<(&str, u32)>, desired: (&str, u32)) -> Planned {
-        let set = |(v, ttl): (&str, u32)| RecordSet {
-            name: DnsName::parse("web.example.com").unwrap(),
-            rtype: "CNAME".into(),
-            ttl,
-            values: vec![v.into()],
-        };
-        Planned {
-            zone: "Z1".into(),
-            current: current.map(set),
-            desired: set(desired),
-        }
-    }
-
-    #[test]
-    fn changes_only_when_value_or_ttl_differ() {
-        assert!(planned(None, ("a.example.net", 60)).needs_change());
-        assert!(!planned(Some(("A.example.net.", 60)), ("a.example.net", 60)).needs_change());
-        assert!(planned(Some(("a.example.net", 300)), ("a.example.net", 60)).needs_change());
-        assert!(planned(Some(("b.example.net", 60)), ("a.example.net", 60)).needs_change());
-    }
 }

@@ -23,6 +23,8 @@ use std::time::Duration;
 use tracing::{debug, warn};
 
 pub const API_VERSION: &str = "2013-04-01";
+/// A listing of every type at one name reads this many sets.
+const TYPES_PER_NAME: u32 = 8;
 
 /// The Route 53 operations this program calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +57,8 @@ pub struct Failure {
     pub error: AwsError,
     /// The answer's `Date`, for clock resync.
     pub server_date: Option<Timestamp>,
+    /// The answer's body (`request` prints it).
+    pub body: String,
 }
 
 impl fmt::Display for Failure {
@@ -132,7 +136,26 @@ pub struct Counters {
     pub retries: AtomicU32,
 }
 
-/// A Route 53 client for one run.
+/// Where requests go and what they are signed for.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub url: reqwest::Url,
+    pub region: String,
+    pub service: String,
+}
+
+impl Endpoint {
+    pub fn route53(settings: &Route53Settings) -> Self {
+        Endpoint {
+            url: settings.endpoint.clone(),
+            region: settings.region.clone(),
+            service: "route53".into(),
+        }
+    }
+}
+
+/// A Route 53 client for one run. It also signs calls to other AWS APIs with
+/// SigV4 (`ec2-dns-updater request --service ec2`).
 #[derive(Debug)]
 pub struct Route53 {
     http: Client,
@@ -140,6 +163,7 @@ pub struct Route53 {
     base: String,
     host_header: String,
     region: String,
+    service: String,
     mode: SigningMode,
     scheme: Mutex<Scheme>,
     switched_to_sigv4: AtomicBool,
@@ -155,18 +179,19 @@ impl Route53 {
     /// previous boot learnt that AWS3-HTTPS is refused).
     pub fn new(
         http: Client,
-        settings: &Route53Settings,
+        endpoint: Endpoint,
+        mode: SigningMode,
         initial_scheme: Scheme,
         credentials: Arc<Provider>,
         imds: Arc<Imds>,
     ) -> Self {
-        let url = &settings.endpoint;
+        let url = &endpoint.url;
         let host = url.host_str().unwrap_or_default();
         let host_header = match url.port() {
             Some(port) => format!("{host}:{port}"),
             None => host.to_owned(),
         };
-        let scheme = match settings.signing {
+        let scheme = match mode {
             SigningMode::Fixed(s) => s,
             SigningMode::Auto => initial_scheme,
         };
@@ -174,8 +199,9 @@ impl Route53 {
             http,
             base: url.as_str().trim_end_matches('/').to_owned(),
             host_header,
-            region: settings.region.clone(),
-            mode: settings.signing,
+            region: endpoint.region,
+            service: endpoint.service,
+            mode,
             scheme: Mutex::new(scheme),
             switched_to_sigv4: AtomicBool::new(false),
             clock: Clock::new(),
@@ -209,31 +235,37 @@ impl Route53 {
         self.clock.offset()
     }
 
-    /// The record set at exactly `name` and `rtype`, read with one
-    /// `maxitems=1` listing (never the whole zone).
-    pub async fn get_record(
+    /// The record sets at exactly `name` (and `rtype`, when given), read
+    /// with one small listing: `maxitems=1` for one type, never the whole zone.
+    pub async fn records_at(
         &self,
         zone: &str,
         name: &DnsName,
-        rtype: &str,
+        rtype: Option<&str>,
         deadline: Deadline,
-    ) -> Result<Option<Existing>, Route53Error> {
+    ) -> Result<Vec<Existing>, Route53Error> {
         let op = Operation::ListResourceRecordSets;
-        let path = format!(
-            "/{API_VERSION}/hostedzone/{zone}/rrset?name={}&type={}&maxitems=1",
-            uri_encode(name.as_str()),
-            uri_encode(rtype)
+        let mut path = format!(
+            "/{API_VERSION}/hostedzone/{zone}/rrset?name={}",
+            uri_encode(name.as_str())
         );
+        match rtype {
+            Some(t) => path.push_str(&format!("&type={}&maxitems=1", uri_encode(t))),
+            None => path.push_str(&format!("&maxitems={TYPES_PER_NAME}")),
+        }
         let answer = self.send(op, Method::GET, &path, None, deadline).await?;
         let sets = xml::parse_list(&answer.body).map_err(|e| malformed(op, e))?;
-        // The listing starts at (name, type): the first set may be a later one.
-        Ok(sets.into_iter().next().filter(|s| {
-            let (n, t) = match s {
-                Existing::Simple(set) => (&set.name, &set.rtype),
-                Existing::Special { name, rtype, .. } => (name, rtype),
-            };
-            n == name && t == rtype
-        }))
+        // The listing starts at (name, type) and runs on into later names.
+        Ok(sets
+            .into_iter()
+            .filter(|s| {
+                let (n, t) = match s {
+                    Existing::Simple(set) => (&set.name, &set.rtype),
+                    Existing::Special { name, rtype, .. } => (name, rtype),
+                };
+                n == name && rtype.is_none_or(|r| r == t)
+            })
+            .collect())
     }
 
     /// Submits one atomic batch.
@@ -448,7 +480,7 @@ impl Route53 {
             credentials,
             self.clock.now(),
             &self.region,
-            "route53",
+            &self.service,
         );
 
         let timeout =
@@ -499,6 +531,7 @@ impl Route53 {
                         ..AwsError::default()
                     },
                     server_date,
+                    body: String::new(),
                 }));
             }
         };
@@ -510,6 +543,7 @@ impl Route53 {
             status: Some(status),
             error: xml::parse_error(&text),
             server_date,
+            body: text,
         }))
     }
 }
@@ -535,6 +569,7 @@ fn transport_failure(e: &reqwest::Error) -> Failure {
             request_id: None,
         },
         server_date: None,
+        body: String::new(),
     }
 }
 

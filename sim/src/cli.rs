@@ -1,0 +1,409 @@
+//! The command line: parsed by clap, then checked and turned into a
+//! [`SimConfig`] plus what the binary itself does (where to write the ready
+//! line and the CA).
+
+use clap::Parser;
+use ec2_dns_sim::config::ZoneConfig;
+use ec2_dns_sim::{
+    Fault, PutBehaviour, RateLimit, RecordSet, SchemeAcceptance, SimConfig, TlsConfig, TokenMode,
+};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+use thiserror::Error;
+
+const AFTER_HELP: &str = "\
+FAULT SPEC: TARGET:KIND[:COUNT] (COUNT defaults to 1; each matching request uses one)
+  TARGET  imds | route53 (every API operation) | route53.<Operation>, Operation one of
+          ChangeResourceRecordSets, GetChange, ListHostedZonesByName, ListResourceRecordSets
+  KIND    an HTTP status (500, 503, ...) | throttling | throttling-exception |
+          prior-request-not-complete | hang | delay=SECS | malformed | oversized | expired-token
+  e.g.    route53:throttling:3   route53.ChangeResourceRecordSets:500:2   imds:hang:1
+          route53.GetChange:delay=2.5
+
+OUTPUT: once both listeners are up, one JSON line on stdout (and in --ready-file):
+  {\"imds\":\"http://127.0.0.1:PORT\",\"route53\":\"http://127.0.0.1:PORT\",
+   \"static_access_key_id\":\"...\",\"static_secret_access_key\":\"...\"}
+Logs go to stderr (RUST_LOG=debug for one line per request). Stops on SIGTERM or SIGINT.
+
+CONTROL API (Route 53 listener, unauthenticated): GET /_sim/zones, /_sim/stats,
+  /_sim/requests, /_sim/faults; POST /_sim/fault (spec or JSON); PUT|DELETE
+  /_sim/metadata/<path>; PUT /_sim/clock-skew; PUT /_sim/record.
+
+FLEET: with --fleet N, instance n (1..=N) answers under IMDS/i/<n>/latest/... with
+  public-hostname ec2-10-<n/256>-<n%256>-1.compute-1.amazonaws.com and
+  instance-id i-fleet<n, 12 digits>.
+
+EXAMPLES:
+  ec2-dns-sim --ready-file /tmp/sim.json
+  ec2-dns-sim --imds-listen 127.0.0.1:8054 --route53-listen 127.0.0.1:8053 \\
+      --zone Z0123456789ABCDEFGHIJ=example.com. \\
+      --record Z0123456789ABCDEFGHIJ,web.example.com.,CNAME,60,old.example.net
+  ec2-dns-sim --imds-tokens required --token-put hang --refuse-imds-for 3
+  ec2-dns-sim --rate-limit 50,10 --fault route53:throttling:3 --propagation never
+  ec2-dns-sim --fleet 1000 --tls localhost --ca-out /tmp/sim-ca.pem
+";
+
+/// Local simulator of the EC2 instance metadata service and the Route 53 API.
+#[derive(Debug, Parser)]
+#[command(name = "ec2-dns-sim", version, after_help = AFTER_HELP)]
+pub(crate) struct Args {
+    /// Address IMDS listens on (port 0 = any free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub(crate) imds_listen: SocketAddr,
+
+    /// Address Route 53 listens on (port 0 = any free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub(crate) route53_listen: SocketAddr,
+
+    /// A hosted zone, e.g. Z0123456789ABCDEFGHIJ=example.com. or Z2=corp.internal.:private.
+    /// Repeatable. Without any, one public zone Z0123456789ABCDEFGHIJ=example.com.
+    #[arg(long = "zone", value_name = "ID=NAME[:private]", value_parser = parse_zone)]
+    zones: Vec<ZoneConfig>,
+
+    /// A record present at start, e.g. Z0123456789ABCDEFGHIJ,web.example.com.,CNAME,60,old.example.net.
+    /// Repeat with the same name and type to add values.
+    #[arg(long = "record", value_name = "ZONE_ID,NAME,TYPE,TTL,VALUE", value_parser = parse_record)]
+    records: Vec<(String, RecordSet)>,
+
+    /// The instance's public-hostname (default ec2-203-0-113-25.compute-1.amazonaws.com).
+    #[arg(long, value_name = "H")]
+    public_hostname: Option<String>,
+
+    /// The instance-id (default i-0123456789abcdef0).
+    #[arg(long, value_name = "I")]
+    instance_id: Option<String>,
+
+    /// No instance role: iam/security-credentials/ answers 404.
+    #[arg(long)]
+    no_role: bool,
+
+    /// optional = IMDSv1 GETs without a token are served; required = they get 401.
+    #[arg(long, value_name = "optional|required", default_value = "optional", value_parser = parse_tokens)]
+    imds_tokens: TokenMode,
+
+    /// How PUT /latest/api/token answers: answer, hang (never answers), or 403/404/405.
+    #[arg(long, value_name = "answer|hang|403|404|405", default_value = "answer", value_parser = parse_put)]
+    token_put: PutBehaviour,
+
+    /// Bind IMDS at start but refuse connections for this many seconds, e.g. 3 or 0.5.
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
+    refuse_imds_for: Option<Duration>,
+
+    /// GetChange answers PENDING for this many seconds after a change (default 2), or never INSYNC.
+    #[arg(long, value_name = "SECS|never", value_parser = parse_propagation)]
+    propagation: Option<Duration>,
+
+    /// Simulated clock = real clock + SECS (may be negative, e.g. --clock-skew=-900).
+    #[arg(long, value_name = "SECS", allow_hyphen_values = true)]
+    clock_skew: Option<i64>,
+
+    /// Do not accept AWS3-HTTPS (X-Amzn-Authorization): such requests get 403 MissingAuthenticationToken.
+    #[arg(long)]
+    refuse_aws3: bool,
+
+    /// Do not accept SigV4 (Authorization): such requests get 403 MissingAuthenticationToken.
+    #[arg(long)]
+    refuse_sigv4: bool,
+
+    /// Account token buckets, e.g. 50,10 (AWS's) or 50,10,100,10 with the change bucket
+    /// (an UPSERT costs 2). Off by default.
+    #[arg(long, value_name = "BURST,REFILL[,CHANGE_BURST,CHANGE_REFILL]", value_parser = parse_rate_limit)]
+    rate_limit: Option<RateLimit>,
+
+    /// Queue a fault (see FAULT SPEC below), e.g. route53:throttling:3. Repeatable.
+    #[arg(long = "fault", value_name = "SPEC")]
+    faults: Vec<Fault>,
+
+    /// Also serve N fleet instances under IMDS/i/<n>/ (see FLEET below).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    fleet: u32,
+
+    /// Serve Route 53 over HTTPS with a certificate for NAME (DNS name or IP; repeatable;
+    /// localhost and 127.0.0.1 are always included), e.g. --tls localhost.
+    #[arg(long = "tls", value_name = "NAME")]
+    tls: Vec<String>,
+
+    /// With --tls: write the CA certificate (PEM) clients must trust to FILE.
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub(crate) ca_out: Option<PathBuf>,
+
+    /// Also write the ready JSON line to FILE (atomically: temp file, then rename).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ready_file: Option<PathBuf>,
+}
+
+/// An option value that parsed but does not make sense with the others.
+#[derive(Debug, Error)]
+pub(crate) enum CliError {
+    #[error("--record for zone {0:?}, which no --zone declares")]
+    UnknownZone(String),
+    #[error("invalid configuration: {0}")]
+    Config(#[from] ec2_dns_sim::config::ConfigError),
+}
+
+impl Args {
+    /// The simulator configuration these options describe.
+    pub(crate) fn to_config(&self) -> Result<SimConfig, CliError> {
+        let mut config = SimConfig::default();
+        if !self.zones.is_empty() {
+            config.route53.zones = self.zones.clone();
+        }
+        for (zone_id, set) in &self.records {
+            let zone = config
+                .route53
+                .zones
+                .iter_mut()
+                .find(|z| &z.id == zone_id)
+                .ok_or_else(|| CliError::UnknownZone(zone_id.clone()))?;
+            zone.records.push(set.clone());
+        }
+        let imds = &mut config.imds;
+        if let Some(h) = &self.public_hostname {
+            imds.public_hostname = Some(h.clone());
+        }
+        if let Some(i) = &self.instance_id {
+            imds.instance_id = i.clone();
+        }
+        if self.no_role {
+            imds.role = None;
+        }
+        imds.tokens = self.imds_tokens;
+        imds.token_put = self.token_put;
+        imds.refuse_connections_for = self.refuse_imds_for.unwrap_or_default();
+        imds.fleet = self.fleet;
+        let r53 = &mut config.route53;
+        if let Some(p) = self.propagation {
+            r53.propagation = p;
+        }
+        r53.clock_skew_secs = self.clock_skew.unwrap_or(0);
+        if self.refuse_aws3 {
+            r53.aws3 = SchemeAcceptance::Refuse;
+        }
+        if self.refuse_sigv4 {
+            r53.sigv4 = SchemeAcceptance::Refuse;
+        }
+        r53.rate_limit = self.rate_limit;
+        if !self.tls.is_empty() {
+            r53.tls = Some(TlsConfig {
+                names: self.tls.clone(),
+            });
+        }
+        config.faults = self.faults.clone();
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+fn parse_zone(s: &str) -> Result<ZoneConfig, String> {
+    let (id, rest) = s
+        .split_once('=')
+        .ok_or("expected ID=NAME[:private], e.g. Z0123456789ABCDEFGHIJ=example.com.")?;
+    let (name, private) = match rest.rsplit_once(':') {
+        Some((name, "private")) => (name, true),
+        Some((_, other)) => return Err(format!("unknown zone flag {other:?}: only :private")),
+        None => (rest, false),
+    };
+    if id.is_empty() || name.is_empty() {
+        return Err("zone id and name must not be empty".to_owned());
+    }
+    Ok(ZoneConfig {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        private,
+        records: Vec::new(),
+    })
+}
+
+fn parse_record(s: &str) -> Result<(String, RecordSet), String> {
+    let parts: Vec<&str> = s.splitn(5, ',').collect();
+    let [zone, name, rtype, ttl, value] = parts.as_slice() else {
+        return Err("expected ZONE_ID,NAME,TYPE,TTL,VALUE".to_owned());
+    };
+    let ttl: u32 = ttl
+        .parse()
+        .map_err(|_| format!("TTL {ttl:?} is not a whole number of seconds"))?;
+    if ec2_dns_sim::record::normalize_name(name).is_none() {
+        return Err(format!("{name:?} is not a DNS name"));
+    }
+    Ok((
+        (*zone).to_owned(),
+        RecordSet::new(name, rtype, ttl, [*value]),
+    ))
+}
+
+fn parse_tokens(s: &str) -> Result<TokenMode, String> {
+    match s {
+        "optional" => Ok(TokenMode::Optional),
+        "required" => Ok(TokenMode::Required),
+        _ => Err("expected optional or required".to_owned()),
+    }
+}
+
+fn parse_put(s: &str) -> Result<PutBehaviour, String> {
+    match s {
+        "answer" => Ok(PutBehaviour::Answer),
+        "hang" => Ok(PutBehaviour::Hang),
+        _ => match s.parse::<u16>() {
+            Ok(status) if (100..=599).contains(&status) => Ok(PutBehaviour::Status(status)),
+            _ => Err("expected answer, hang or an HTTP status such as 403".to_owned()),
+        },
+    }
+}
+
+fn parse_secs(s: &str) -> Result<Duration, String> {
+    s.parse::<f64>()
+        .ok()
+        .and_then(|f| Duration::try_from_secs_f64(f).ok())
+        .ok_or_else(|| format!("{s:?} is not a number of seconds"))
+}
+
+fn parse_propagation(s: &str) -> Result<Duration, String> {
+    if s == "never" {
+        Ok(ec2_dns_sim::Propagation::Never)
+    } else {
+        parse_secs(s)
+    }
+}
+
+fn parse_rate_limit(s: &str) -> Result<RateLimit, String> {
+    let numbers: Vec<f64> = s
+        .split(',')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| "expected BURST,REFILL[,CHANGE_BURST,CHANGE_REFILL] numbers".to_owned())?;
+    let whole = |f: f64| -> Result<u32, String> {
+        if f >= 0.0 && f.fract() == 0.0 && f <= f64::from(u32::MAX) {
+            Ok(f as u32)
+        } else {
+            Err(format!("burst {f} must be a whole number"))
+        }
+    };
+    let mut limit = RateLimit::default();
+    match numbers.as_slice() {
+        [burst, refill] => {
+            limit.burst = whole(*burst)?;
+            limit.refill_per_sec = *refill;
+        }
+        [burst, refill, change_burst, change_refill] => {
+            limit.burst = whole(*burst)?;
+            limit.refill_per_sec = *refill;
+            limit.change_burst = whole(*change_burst)?;
+            limit.change_refill_per_sec = *change_refill;
+        }
+        _ => return Err("expected 2 or 4 comma-separated numbers".to_owned()),
+    }
+    Ok(limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Args::command().debug_assert();
+    }
+
+    #[test]
+    fn defaults_give_the_default_config() {
+        let args = Args::try_parse_from(["ec2-dns-sim"]).unwrap();
+        let config = args.to_config().unwrap();
+        assert_eq!(config.route53.zones, vec![ZoneConfig::default()]);
+        assert!(config.imds.role.is_some());
+        assert!(config.route53.tls.is_none());
+    }
+
+    #[test]
+    fn every_option() {
+        let args = Args::try_parse_from([
+            "ec2-dns-sim",
+            "--imds-listen",
+            "127.0.0.1:0",
+            "--zone",
+            "Z1=example.com.",
+            "--zone",
+            "Z2=corp.internal:private",
+            "--record",
+            "Z1,web.example.com.,CNAME,60,old.example.net",
+            "--record",
+            "Z1,a.example.com,TXT,60,\"x,y\"",
+            "--public-hostname",
+            "ec2-x.compute-1.amazonaws.com",
+            "--instance-id",
+            "i-1",
+            "--no-role",
+            "--imds-tokens",
+            "required",
+            "--token-put",
+            "404",
+            "--refuse-imds-for",
+            "1.5",
+            "--propagation",
+            "never",
+            "--clock-skew",
+            "-900",
+            "--refuse-aws3",
+            "--rate-limit",
+            "50,10,100,5",
+            "--fault",
+            "route53:throttling:3",
+            "--fault",
+            "imds:hang",
+            "--fleet",
+            "10",
+            "--tls",
+            "localhost",
+            "--ca-out",
+            "/tmp/ca.pem",
+            "--ready-file",
+            "/tmp/ready.json",
+        ])
+        .unwrap();
+        let c = args.to_config().unwrap();
+        assert_eq!(c.route53.zones.len(), 2);
+        assert!(c.route53.zones[1].private);
+        assert_eq!(c.route53.zones[0].records.len(), 2);
+        assert_eq!(c.route53.zones[0].records[1].values, vec!["\"x,y\""]);
+        assert_eq!(c.imds.instance_id, "i-1");
+        assert!(c.imds.role.is_none());
+        assert_eq!(c.imds.tokens, TokenMode::Required);
+        assert_eq!(c.imds.token_put, PutBehaviour::Status(404));
+        assert_eq!(c.imds.refuse_connections_for, Duration::from_millis(1500));
+        assert_eq!(c.route53.propagation, Duration::MAX);
+        assert_eq!(c.route53.clock_skew_secs, -900);
+        assert_eq!(c.route53.aws3, SchemeAcceptance::Refuse);
+        assert_eq!(c.route53.sigv4, SchemeAcceptance::Accept);
+        assert_eq!(c.route53.rate_limit.unwrap().change_refill_per_sec, 5.0);
+        assert_eq!(c.faults.len(), 2);
+        assert_eq!(c.imds.fleet, 10);
+        assert!(c.route53.tls.is_some());
+    }
+
+    #[test]
+    fn rejects_bad_values() {
+        for bad in [
+            vec!["--zone", "nozone"],
+            vec!["--zone", "Z1=example.com:public"],
+            vec!["--record", "Z1,web,CNAME"],
+            vec!["--record", "Z1,web.example.com,CNAME,soon,x"],
+            vec!["--imds-tokens", "sometimes"],
+            vec!["--token-put", "maybe"],
+            vec!["--propagation", "later"],
+            vec!["--rate-limit", "50"],
+            vec!["--rate-limit", "1.5,2"],
+            vec!["--fault", "route53:teapot"],
+            vec!["--ca-out", "/tmp/x"],
+        ] {
+            let mut argv = vec!["ec2-dns-sim"];
+            argv.extend(bad.iter().copied());
+            assert!(Args::try_parse_from(&argv).is_err(), "{bad:?}");
+        }
+        let args =
+            Args::try_parse_from(["ec2-dns-sim", "--record", "Z9,a.b.,A,1,192.0.2.1"]).unwrap();
+        assert!(matches!(args.to_config(), Err(CliError::UnknownZone(_))));
+        let args = Args::try_parse_from(["ec2-dns-sim", "--fleet", "70000"]).unwrap();
+        assert!(matches!(args.to_config(), Err(CliError::Config(_))));
+    }
+}

@@ -1,0 +1,168 @@
+//! The control API, unauthenticated, on the Route 53 listener under
+//! `/_sim/` (the updater never calls it; the binary's users and benchmarks
+//! do). Answers are JSON; requests to it are not logged or counted.
+//!
+//! | request | effect |
+//! |---|---|
+//! | `GET /_sim/zones` | every zone and its records |
+//! | `GET /_sim/stats` | [`crate::Stats`] |
+//! | `GET /_sim/requests` | the request log (`elapsed_ms` since start instead of an `Instant`) |
+//! | `GET /_sim/faults` | faults still queued |
+//! | `POST /_sim/fault` | queue a fault: JSON or the text syntax of [`crate::faults`] |
+//! | `PUT /_sim/metadata/<path>` | set a metadata value (body = value) |
+//! | `DELETE /_sim/metadata/<path>` | remove it (404 afterwards) |
+//! | `PUT /_sim/clock-skew` | body = seconds (may be negative) |
+//! | `PUT /_sim/record` | `{"zone_id":..,"name":..,"type":..,"ttl":..,"values":[..]}`: set a record directly |
+
+use crate::faults::Fault;
+use crate::http::{SimBody, read_body, response};
+use crate::log::{AuthScheme, Service, lock};
+use crate::record::RecordSet;
+use crate::route53::operation::Operation;
+use crate::state::State;
+use http::Response;
+use http::request::Parts;
+use hyper::body::Incoming;
+use serde::{Deserialize, Serialize};
+
+/// One request log entry as JSON.
+#[derive(Debug, Serialize)]
+struct RequestLogJson<'a> {
+    service: Service,
+    method: &'a str,
+    path: &'a str,
+    query: &'a str,
+    operation: Option<Operation>,
+    scheme: Option<AuthScheme>,
+    status: u16,
+    error_code: Option<&'a str>,
+    had_security_token: bool,
+    elapsed_ms: u64,
+}
+
+#[derive(Debug, Serialize)]
+struct ZoneJson {
+    id: String,
+    name: String,
+    private: bool,
+    records: Vec<RecordSet>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PutRecord {
+    zone_id: String,
+    #[serde(flatten)]
+    set: RecordSet,
+}
+
+fn json(status: u16, value: &impl Serialize) -> Response<SimBody> {
+    let body = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
+    response(status, "application/json", SimBody::full(body))
+}
+
+fn message(status: u16, text: &str) -> Response<SimBody> {
+    let key = if status < 300 { "ok" } else { "error" };
+    json(status, &serde_json::json!({ key: text }))
+}
+
+pub(crate) async fn handle(
+    state: &State,
+    parts: &Parts,
+    rest: &str,
+    body: Incoming,
+) -> Response<SimBody> {
+    let body = match read_body(&parts.headers, body).await {
+        Ok(b) => b,
+        Err(e) => return message(413, &e.to_string()),
+    };
+    let text = String::from_utf8_lossy(&body);
+    let method = parts.method.as_str();
+    match (method, rest) {
+        ("GET", "zones") => {
+            let zones: Vec<ZoneJson> = lock(&state.route53.store)
+                .zones
+                .values()
+                .map(|z| ZoneJson {
+                    id: z.id.clone(),
+                    name: z.name.clone(),
+                    private: z.private,
+                    records: z.records(),
+                })
+                .collect();
+            json(200, &zones)
+        }
+        ("GET", "stats") => json(200, &state.recorder.stats()),
+        ("GET", "requests") => {
+            let log = state.recorder.requests();
+            let entries: Vec<RequestLogJson<'_>> = log
+                .iter()
+                .map(|r| RequestLogJson {
+                    service: r.service,
+                    method: &r.method,
+                    path: &r.path,
+                    query: &r.query,
+                    operation: r.operation,
+                    scheme: r.scheme,
+                    status: r.status,
+                    error_code: r.error_code.as_deref(),
+                    had_security_token: r.had_security_token,
+                    elapsed_ms: u64::try_from(
+                        r.at.saturating_duration_since(state.started).as_millis(),
+                    )
+                    .unwrap_or(u64::MAX),
+                })
+                .collect();
+            json(200, &entries)
+        }
+        ("GET", "faults") => json(200, &state.faults.pending()),
+        ("POST", "fault") => {
+            let parsed = serde_json::from_str::<Fault>(&text)
+                .map_err(|e| e.to_string())
+                .or_else(|json_err| {
+                    text.parse::<Fault>().map_err(|spec_err| {
+                        format!("not JSON ({json_err}) nor a spec ({spec_err})")
+                    })
+                });
+            match parsed {
+                Ok(fault) => {
+                    tracing::info!(?fault, "fault queued");
+                    state.faults.push(fault);
+                    message(200, "queued")
+                }
+                Err(e) => message(400, &e),
+            }
+        }
+        ("PUT", "clock-skew") => match text.trim().parse::<i64>() {
+            Ok(secs) => {
+                state.clock.set_skew(secs);
+                message(200, "clock skew set")
+            }
+            Err(_) => message(400, "body must be a whole number of seconds"),
+        },
+        ("PUT", "record") => match serde_json::from_str::<PutRecord>(&text) {
+            Ok(put) => {
+                if state.put_record(&put.zone_id, put.set) {
+                    message(200, "record set")
+                } else {
+                    message(404, "no such zone")
+                }
+            }
+            Err(e) => message(400, &e.to_string()),
+        },
+        (m, path) if path.starts_with("metadata/") => {
+            let meta = &path["metadata/".len()..];
+            match m {
+                "PUT" => {
+                    state.set_metadata(meta, Some(&text));
+                    message(200, "metadata set")
+                }
+                "DELETE" => {
+                    state.set_metadata(meta, None);
+                    message(200, "metadata removed")
+                }
+                _ => message(405, "use PUT or DELETE"),
+            }
+        }
+        _ => message(404, "unknown control request: see the ec2-dns-sim docs"),
+    }
+}

@@ -1,0 +1,335 @@
+//! The simulated Route 53 REST API (2013-04-01).
+//!
+//! Every API request goes through, in order: routing → the fault queue →
+//! authentication → the account rate limit → the `deny` list → the
+//! operation. Every answer carries `Date` (the simulated clock) and
+//! `x-amzn-RequestId`. `GET /date` is unauthenticated; `/_sim/` goes to the
+//! control API.
+
+pub(crate) mod auth;
+pub(crate) mod error;
+pub(crate) mod operation;
+pub(crate) mod ops;
+pub(crate) mod xml;
+pub(crate) mod zone;
+
+use crate::config::{ACCOUNT_ID, Route53Config};
+use crate::faults::{FaultKind, OVERSIZED_BYTES};
+use crate::http::{BodyError, SimBody, read_body, request_id, response, set_header};
+use crate::log::{RequestLog, Service, lock};
+use crate::ratelimit::RateLimiter;
+use crate::state::State;
+use error::ApiError;
+use http::request::Parts;
+use http::{Request, Response};
+use hyper::body::Incoming;
+use operation::{Operation, Route};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use zone::Zone;
+
+/// A submitted change batch, for GetChange.
+#[derive(Debug, Clone)]
+pub(crate) struct ChangeRecord {
+    pub(crate) submitted_at: String,
+    pub(crate) at: Instant,
+    pub(crate) comment: Option<String>,
+}
+
+/// The zones and the changes made to them.
+#[derive(Debug, Default)]
+pub(crate) struct Store {
+    pub(crate) zones: BTreeMap<String, Zone>,
+    pub(crate) changes: HashMap<String, ChangeRecord>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Route53State {
+    pub(crate) store: Mutex<Store>,
+    pub(crate) limiter: Option<RateLimiter>,
+    /// Signatures received (newest [`MAX_SIGNATURES_KEPT`]), only so tests
+    /// can check that clients never log them. Never logged here.
+    pub(crate) signatures: Mutex<VecDeque<String>>,
+}
+
+/// How many received signatures [`Route53State::signatures`] keeps.
+pub(crate) const MAX_SIGNATURES_KEPT: usize = 10_000;
+
+impl Route53State {
+    pub(crate) fn new(config: &Route53Config) -> Self {
+        let zones = config
+            .zones
+            .iter()
+            .map(|z| {
+                (
+                    z.id.clone(),
+                    Zone::new(&z.id, &z.name, z.private, &z.records),
+                )
+            })
+            .collect();
+        Route53State {
+            store: Mutex::new(Store {
+                zones,
+                changes: HashMap::new(),
+            }),
+            limiter: config.rate_limit.as_ref().map(RateLimiter::new),
+            signatures: Mutex::new(VecDeque::new()),
+        }
+    }
+}
+
+enum Outcome {
+    Answer(Response<SimBody>),
+    Hang,
+}
+
+/// Serves one request to the Route 53 listener.
+pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Response<SimBody> {
+    let at = Instant::now();
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path().to_owned();
+    let route = operation::route(parts.method.as_str(), &path);
+    if let Route::Control(rest) = route {
+        return crate::control::handle(&state, &parts, rest, body).await;
+    }
+    let rid = request_id();
+    let mut entry = RequestLog {
+        service: Service::Route53,
+        method: parts.method.as_str().to_owned(),
+        path: path.clone(),
+        query: parts.uri.query().unwrap_or_default().to_owned(),
+        operation: match route {
+            Route::Op(op, _) => Some(op),
+            _ => None,
+        },
+        scheme: None,
+        status: 0,
+        error_code: None,
+        had_security_token: parts.headers.contains_key("x-amz-security-token"),
+        at,
+    };
+    let body = read_body(&parts.headers, body).await;
+    let outcome = process(&state, &parts, route, body, &mut entry, &rid).await;
+    let mut resp = match outcome {
+        Outcome::Hang => {
+            tracing::debug!(path = %entry.path, "route53: hanging");
+            state.recorder.record(entry);
+            return std::future::pending().await;
+        }
+        Outcome::Answer(resp) => resp,
+    };
+    entry.error_code = resp
+        .extensions()
+        .get::<ErrorCode>()
+        .map(|code| code.0.clone());
+    let headers = resp.headers_mut();
+    set_header(headers, "date", &state.clock.now().http_date());
+    set_header(headers, "x-amzn-requestid", &rid);
+    tracing::debug!(
+        method = %entry.method,
+        path = %entry.path,
+        status = resp.status().as_u16(),
+        code = entry.error_code.as_deref().unwrap_or("-"),
+        "route53"
+    );
+    entry.status = resp.status().as_u16();
+    state.recorder.record(entry);
+    resp
+}
+
+/// Marks a response as an AWS error with this code (for the log).
+#[derive(Debug, Clone)]
+struct ErrorCode(String);
+
+fn error_answer(err: &ApiError, rid: &str) -> Response<SimBody> {
+    let mut resp = response(err.status, "text/xml", SimBody::full(err.body(rid)));
+    resp.extensions_mut().insert(ErrorCode(err.code.clone()));
+    resp
+}
+
+fn xml_answer(body: String) -> Response<SimBody> {
+    response(200, "text/xml", SimBody::full(body))
+}
+
+async fn process(
+    state: &State,
+    parts: &Parts,
+    route: Route<'_>,
+    body: Result<bytes::Bytes, BodyError>,
+    entry: &mut RequestLog,
+    rid: &str,
+) -> Outcome {
+    let (op, id) = match route {
+        Route::Op(op, id) => (op, id),
+        Route::Date => {
+            let date = state.clock.now().http_date();
+            return Outcome::Answer(response(200, "text/plain", SimBody::full(date)));
+        }
+        Route::MethodNotAllowed => {
+            return Outcome::Answer(error_answer(
+                &ApiError::new(
+                    405,
+                    "MethodNotAllowed",
+                    format!(
+                        "The method {} is not allowed for this resource",
+                        parts.method
+                    ),
+                ),
+                rid,
+            ));
+        }
+        Route::NotFound | Route::Control(_) => {
+            return Outcome::Answer(error_answer(
+                &ApiError::new(
+                    404,
+                    "UnknownOperationException",
+                    "The requested resource does not exist: check the path and the API version 2013-04-01",
+                ),
+                rid,
+            ));
+        }
+    };
+    if let Some(kind) = state.faults.take(false, Some(op)) {
+        state.recorder.count(|s| s.faults_served += 1);
+        match kind {
+            FaultKind::Delay(d) => tokio::time::sleep(d).await,
+            other => return fault_answer(other, rid),
+        }
+    }
+    let body = match body {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => {
+            return Outcome::Answer(error_answer(
+                &ApiError::new(
+                    413,
+                    "RequestEntityTooLarge",
+                    format!(
+                        "The request body is larger than {} bytes",
+                        crate::http::MAX_REQUEST_BODY
+                    ),
+                ),
+                rid,
+            ));
+        }
+        Err(BodyError::Read) => {
+            return Outcome::Answer(error_answer(
+                &ApiError::malformed_input("The request body could not be read"),
+                rid,
+            ));
+        }
+    };
+    let config = &state.config.route53;
+    let query = parts.uri.query().unwrap_or_default();
+    let signed = auth::SignedRequest {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query,
+        headers: &parts.headers,
+        body: &body,
+    };
+    let policy = auth::Policy {
+        aws3: config.aws3,
+        sigv4: config.sigv4,
+        region: &config.region,
+    };
+    if let Some(signature) = auth::presented_signature(&parts.headers) {
+        let mut kept = lock(&state.route53.signatures);
+        if kept.len() >= MAX_SIGNATURES_KEPT {
+            kept.pop_front();
+        }
+        kept.push_back(signature);
+    }
+    let verdict = auth::authenticate(&signed, &policy, &state.keys, state.clock.now());
+    entry.scheme = verdict.scheme;
+    let principal = match verdict.result {
+        Ok(p) => p,
+        Err(e) => return Outcome::Answer(error_answer(&e, rid)),
+    };
+    if let Some(limiter) = &state.route53.limiter
+        && !limiter.allow_request()
+    {
+        state.recorder.count(|s| s.throttled += 1);
+        return Outcome::Answer(error_answer(&ApiError::throttling(), rid));
+    }
+    if config.deny.contains(&op) {
+        return Outcome::Answer(error_answer(&access_denied(state, &principal, op, id), rid));
+    }
+    let result = match op {
+        Operation::ListResourceRecordSets => ops::list_resource_record_sets(state, id, query),
+        Operation::ChangeResourceRecordSets => ops::change_resource_record_sets(state, id, &body),
+        Operation::GetChange => ops::get_change(state, id),
+        Operation::ListHostedZonesByName => ops::list_hosted_zones_by_name(state, query),
+    };
+    Outcome::Answer(match result {
+        Ok(xml) => xml_answer(xml),
+        Err(e) => error_answer(&e, rid),
+    })
+}
+
+fn access_denied(state: &State, principal: &auth::Principal, op: Operation, id: &str) -> ApiError {
+    let user = match &principal.role {
+        Some(role) => {
+            let instance = lock(&state.imds.metadata).instance_id().to_owned();
+            format!("arn:aws:sts::{ACCOUNT_ID}:assumed-role/{role}/{instance}")
+        }
+        None => format!("arn:aws:iam::{ACCOUNT_ID}:user/ec2-dns-sim"),
+    };
+    let resource = match op {
+        Operation::ListResourceRecordSets | Operation::ChangeResourceRecordSets => {
+            format!(" on resource: arn:aws:route53:::hostedzone/{id}")
+        }
+        Operation::GetChange => format!(" on resource: arn:aws:route53:::change/{id}"),
+        Operation::ListHostedZonesByName => String::new(),
+    };
+    let op = op.name();
+    ApiError::new(
+        403,
+        "AccessDenied",
+        format!(
+            "User: {user} is not authorized to perform: route53:{op}{resource} because no identity-based policy allows the route53:{op} action"
+        ),
+    )
+}
+
+fn fault_answer(kind: FaultKind, rid: &str) -> Outcome {
+    let err = match kind {
+        FaultKind::Hang => return Outcome::Hang,
+        FaultKind::Malformed => return Outcome::Answer(xml_answer(xml::truncated_response())),
+        FaultKind::Oversized => {
+            return Outcome::Answer(response(
+                200,
+                "text/xml",
+                SimBody::oversized(
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListResourceRecordSetsResponse>",
+                    OVERSIZED_BYTES,
+                ),
+            ));
+        }
+        FaultKind::Status(500) => {
+            ApiError::new(500, "InternalFailure", "An internal error occurred.")
+        }
+        FaultKind::Status(503) => ApiError::new(503, "ServiceUnavailable", "Service Unavailable"),
+        FaultKind::Status(status) if status >= 500 => {
+            ApiError::new(status, "InternalFailure", "An internal error occurred.")
+        }
+        FaultKind::Status(status) => ApiError::new(
+            status,
+            "SimulatedFault",
+            format!("Injected fault: HTTP {status}"),
+        ),
+        FaultKind::Throttling => ApiError::throttling(),
+        FaultKind::ThrottlingException => {
+            ApiError::new(400, "ThrottlingException", "Rate exceeded")
+        }
+        FaultKind::PriorRequestNotComplete => ApiError::new(
+            400,
+            "PriorRequestNotComplete",
+            "The request was rejected because Route 53 was still processing a prior request.",
+        ),
+        FaultKind::ExpiredToken => ApiError::expired_token(),
+        // Handled by the caller.
+        FaultKind::Delay(_) => ApiError::new(500, "InternalFailure", "An internal error occurred."),
+    };
+    Outcome::Answer(error_answer(&err, rid))
+}

@@ -1,0 +1,126 @@
+//! What IMDS says about this instance, read once per pass and only as far as
+//! the config needs: the record sources (tried in order), the template
+//! placeholders, the instance id.
+
+use crate::config::Record;
+use crate::dns_name::DnsName;
+use crate::error::Error;
+use crate::imds::Imds;
+use crate::retry::Deadline;
+use crate::route53::xml::RecordSet;
+use crate::source::RecordSource;
+use crate::template::Var;
+use std::collections::HashMap;
+
+/// What a record should hold on this instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Desired {
+    pub set: RecordSet,
+    pub source: RecordSource,
+}
+
+/// A per-pass cache of IMDS reads.
+#[derive(Debug, Default)]
+pub struct Facts {
+    values: HashMap<String, Option<String>>,
+}
+
+impl Facts {
+    pub fn new() -> Self {
+        Facts::default()
+    }
+
+    /// `/latest/<path>`, read at most once.
+    pub async fn get(
+        &mut self,
+        imds: &Imds,
+        path: &str,
+        deadline: Deadline,
+    ) -> Result<Option<String>, Error> {
+        if let Some(v) = self.values.get(path) {
+            return Ok(v.clone());
+        }
+        let value = imds.get(path, deadline).await?;
+        self.values.insert(path.to_owned(), value.clone());
+        Ok(value)
+    }
+
+    pub async fn instance_id(&mut self, imds: &Imds, deadline: Deadline) -> Result<String, Error> {
+        Ok(self
+            .get(imds, "meta-data/instance-id", deadline)
+            .await?
+            .unwrap_or_else(|| "unknown-instance".into()))
+    }
+
+    /// The record's name with its placeholders filled in.
+    pub async fn name(
+        &mut self,
+        imds: &Imds,
+        record: &Record,
+        deadline: Deadline,
+    ) -> Result<DnsName, Error> {
+        let mut values: HashMap<Var, Option<String>> = HashMap::new();
+        for var in record.name.vars() {
+            let value = self.get(imds, &var.metadata_path(), deadline).await?;
+            if value.is_none()
+                && let Var::Tag(key) = var
+            {
+                let tags_on = self
+                    .get(imds, "meta-data/tags/instance/", deadline)
+                    .await?
+                    .is_some();
+                return Err(Error::MissingTag {
+                    template: record.name.as_str().to_owned(),
+                    key: key.clone(),
+                    tags_enabled: tags_on,
+                });
+            }
+            values.insert(var.clone(), value);
+        }
+        record
+            .name
+            .render(|v| values.get(v).cloned().flatten())
+            .map_err(|e| Error::BadName {
+                template: record.name.as_str().to_owned(),
+                message: e.to_string(),
+            })
+    }
+
+    /// The first source IMDS has a value for, as the record set to write.
+    pub async fn desired(
+        &mut self,
+        imds: &Imds,
+        record: &Record,
+        name: &DnsName,
+        deadline: Deadline,
+    ) -> Result<Desired, Error> {
+        for &source in &record.sources {
+            let Some(raw) = self.get(imds, &source.metadata_path(), deadline).await? else {
+                continue;
+            };
+            let value = source.validate(&raw).ok_or_else(|| Error::BadMetadata {
+                source_name: source.name(),
+                rtype: source.rtype(),
+            })?;
+            return Ok(Desired {
+                set: RecordSet {
+                    name: name.clone(),
+                    rtype: source.rtype().into(),
+                    ttl: record.ttl,
+                    values: vec![value],
+                },
+                source,
+            });
+        }
+        Err(Error::NoSource {
+            name: name.clone(),
+            tried: record
+                .sources
+                .iter()
+                .map(|s| format!("{s} ({})", s.absent_because()))
+                .collect::<Vec<_>>()
+                .join("; "),
+            only_public_hostname: record.sources == [RecordSource::PublicHostname],
+        })
+    }
+}

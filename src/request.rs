@@ -1,0 +1,178 @@
+//! `ec2-dns-updater request METHOD PATH`: one signed request, what the source
+//! articles' curl wrapper did, with this program's credential chain, signing
+//! and retry policy. Prints the status and the answer (XML pretty-printed).
+
+use crate::config::SigningMode;
+use crate::context::Context;
+use crate::error::{EXIT_OK, Error};
+use crate::http;
+use crate::route53::client::{Endpoint, Route53Error};
+use crate::route53::{Operation, Route53};
+use crate::sign::Scheme;
+use quick_xml::events::Event;
+use reqwest::{Method, Url};
+use std::io::Write;
+
+/// What to send.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    /// The body, or `@FILE`.
+    pub data: Option<String>,
+    pub service: String,
+    pub region: Option<String>,
+    pub endpoint: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    #[error("{0:?} is not an HTTP method")]
+    Method(String),
+    #[error("the path must start with '/': {0:?}")]
+    Path(String),
+    #[error("cannot read the body from {path}: {source}")]
+    Data {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("--endpoint {url:?}: {reason}")]
+    Endpoint { url: String, reason: String },
+    #[error("--service {0}: a region is needed (--region, or run on an instance so IMDS can tell)")]
+    Region(String),
+}
+
+/// Sends the request; prints to `out`; returns the exit code.
+pub async fn run(ctx: &Context, request: &Request, out: &mut dyn Write) -> Result<u8, Error> {
+    let method = Method::from_bytes(request.method.to_ascii_uppercase().as_bytes())
+        .map_err(|_| RequestError::Method(request.method.clone()))?;
+    if !request.path.starts_with('/') {
+        return Err(RequestError::Path(request.path.clone()).into());
+    }
+    let body = match request.data.as_deref() {
+        None => None,
+        Some(d) => Some(match d.strip_prefix('@') {
+            Some(path) => std::fs::read_to_string(path).map_err(|source| RequestError::Data {
+                path: path.to_owned(),
+                source,
+            })?,
+            None => d.to_owned(),
+        }),
+    };
+
+    let other;
+    let client =
+        if request.service == "route53" && request.endpoint.is_none() && request.region.is_none() {
+            &ctx.route53
+        } else {
+            other = service_client(ctx, request).await?;
+            &other
+        };
+    let result = client
+        .send(
+            Operation::Request,
+            method,
+            &request.path,
+            body.as_deref(),
+            ctx.deadline(),
+        )
+        .await;
+    match result {
+        Ok(answer) => {
+            print_answer(out, answer.status, &answer.body);
+            Ok(EXIT_OK)
+        }
+        Err(Route53Error::Refused { failure, op }) => {
+            let code = Error::Route53(Route53Error::Refused {
+                op,
+                failure: failure.clone(),
+            })
+            .exit_code();
+            print_answer(out, failure.status.unwrap_or(0), &failure.body);
+            Ok(code)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A SigV4 client for another service or endpoint.
+async fn service_client(ctx: &Context, request: &Request) -> Result<Route53, Error> {
+    let region = match &request.region {
+        Some(r) => r.clone(),
+        None if request.service == "route53" => ctx.config.route53.region.clone(),
+        None => ctx
+            .imds
+            .get("meta-data/placement/region", ctx.deadline())
+            .await?
+            .ok_or_else(|| RequestError::Region(request.service.clone()))?,
+    };
+    let url_text = match &request.endpoint {
+        Some(e) => e.clone(),
+        None if request.service == "route53" => ctx.config.route53.endpoint.to_string(),
+        None => format!("https://{}.{region}.amazonaws.com", request.service),
+    };
+    let url = Url::parse(&url_text).map_err(|e| RequestError::Endpoint {
+        url: url_text.clone(),
+        reason: e.to_string(),
+    })?;
+    let mode = if request.service == "route53" {
+        ctx.config.route53.signing
+    } else {
+        SigningMode::Fixed(Scheme::SigV4)
+    };
+    Ok(Route53::new(
+        http::route53_client(ctx.config.route53.ca_bundle.as_deref())?,
+        Endpoint {
+            url,
+            region,
+            service: request.service.clone(),
+        },
+        mode,
+        Scheme::Aws3Https,
+        ctx.credentials.clone(),
+        ctx.imds.clone(),
+    ))
+}
+
+fn print_answer(out: &mut dyn Write, status: u16, body: &str) {
+    let text = format!(
+        "HTTP {status}\n{}\n",
+        pretty_xml(body).unwrap_or_else(|| body.trim_end().to_owned())
+    );
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+/// Indents an XML document; `None` when it is not XML.
+pub fn pretty_xml(body: &str) -> Option<String> {
+    if !body.trim_start().starts_with('<') {
+        return None;
+    }
+    let mut reader = quick_xml::Reader::from_str(body);
+    let mut writer = quick_xml::Writer::new_with_indent(Vec::new(), b' ', 2);
+    loop {
+        match reader.read_event() {
+            Ok(Event::Eof) => break,
+            Ok(Event::Text(t)) if t.as_ref().trim().is_empty() => {}
+            Ok(event) => writer.write_event(event).ok()?,
+            Err(_) => return None,
+        }
+    }
+    String::from_utf8(writer.into_inner()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pretty_prints_xml_and_leaves_the_rest() {
+        let xml = "<?xml version=\"1.0\"?>\n<A xmlns=\"x\"><B>1</B><C><D>2</D></C></A>";
+        assert_eq!(
+            pretty_xml(xml).unwrap(),
+            "<?xml version=\"1.0\"?>\n<A xmlns=\"x\">\n  <B>1</B>\n  <C>\n    <D>2</D>\n  </C>\n</A>"
+        );
+        assert_eq!(pretty_xml("Bad Gateway"), None);
+        assert_eq!(pretty_xml("<a><b></a>"), None);
+    }
+}

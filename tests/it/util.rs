@@ -1,0 +1,161 @@
+//! Shared test helpers: start the simulator in-process on 127.0.0.1:0, write
+//! a config, run the real `ec2-dns-updater` binary against it and capture
+//! what an operator would see (exit code, stdout, stderr).
+
+#![allow(dead_code)]
+
+use ec2_dns_sim::{Sim, SimConfig};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_ec2-dns-updater");
+pub const ZONE: &str = ec2_dns_sim::config::DEFAULT_ZONE_ID;
+pub const HOSTNAME: &str = ec2_dns_sim::config::DEFAULT_PUBLIC_HOSTNAME;
+
+/// What a run showed the operator.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl Run {
+    /// Panics with the whole output when the exit code is not `code`.
+    #[track_caller]
+    pub fn expect_code(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code, code,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn expect_stderr(&self, needle: &str) -> &Self {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}\n--- stderr\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    /// The summary line (the last info line).
+    pub fn summary(&self) -> &str {
+        self.stderr
+            .lines()
+            .rev()
+            .find(|l| l.contains("Route 53 API call"))
+            .unwrap_or("")
+    }
+}
+
+/// A simulator plus a scratch directory (config, state dir, HOME).
+pub struct Env {
+    pub sim: Sim,
+    pub dir: tempfile::TempDir,
+}
+
+impl Env {
+    pub async fn start(config: SimConfig) -> Env {
+        Env {
+            sim: Sim::start(config).await.expect("simulator starts"),
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub async fn default() -> Env {
+        Self::start(SimConfig::default()).await
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// A config for one CNAME `web.example.com` pointing at the simulator,
+    /// with `extra` TOML appended to the `[route53]` table.
+    pub fn config(&self, route53_extra: &str) -> PathBuf {
+        self.write_config(&format!(
+            "deadline = \"60s\"\n\n[[record]]\nzone = \"{ZONE}\"\nname = \"web.example.com\"\nttl = 60\n\n[route53]\nendpoint = \"{}\"\n{route53_extra}\n\n[imds]\nendpoint = \"{}\"\nwait_timeout = \"10s\"\n",
+            self.sim.route53_url(),
+            self.sim.imds_url()
+        ))
+    }
+
+    pub fn write_config(&self, text: &str) -> PathBuf {
+        let path = self.path("config.toml");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// Runs the updater with `args` plus `--state-dir`, with a clean
+    /// environment (no AWS_* variables, HOME in the scratch directory) plus `env`.
+    pub async fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let state = self.path("state");
+        let mut full: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        full.push("--state-dir".into());
+        full.push(state.display().to_string());
+        run_bin(&full, self.dir.path(), env).await
+    }
+
+    /// The CNAME value of `name` in the default zone, if any.
+    pub fn cname(&self, name: &str) -> Option<String> {
+        self.sim
+            .record(ZONE, name, "CNAME")
+            .map(|r| r.values.join(","))
+    }
+
+    /// How many Route 53 requests of `op` the simulator received.
+    pub fn count(&self, op: ec2_dns_sim::Operation) -> usize {
+        self.sim
+            .requests()
+            .iter()
+            .filter(|r| r.operation == Some(op))
+            .count()
+    }
+
+    pub fn route53_requests(&self) -> Vec<ec2_dns_sim::RequestLog> {
+        self.sim
+            .requests()
+            .into_iter()
+            .filter(|r| r.service == ec2_dns_sim::Service::Route53)
+            .collect()
+    }
+}
+
+/// Runs the binary with a clean environment: `HOME=home`, `PATH`, plus `env`.
+pub async fn run_bin(args: &[String], home: &Path, env: &[(&str, &str)]) -> Run {
+    let started = Instant::now();
+    let mut cmd = tokio::process::Command::new(BIN);
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = tokio::time::timeout(Duration::from_secs(180), cmd.output())
+        .await
+        .expect("the updater finishes within 180 s")
+        .expect("the updater runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: started.elapsed(),
+    }
+}
+
+/// Runs with string arguments.
+pub async fn run_args(args: &[&str], home: &Path) -> Run {
+    let owned: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    run_bin(&owned, home, &[]).await
+}

@@ -196,6 +196,9 @@ impl Error {
                 "the access key is unknown to AWS, or temporary credentials were sent without their session token",
             ),
             _ => match self {
+                Error::Route53(Route53Error::Untrusted { .. }) => Some(
+                    "behind a TLS-inspecting proxy, or with a private endpoint, add its CA certificate (PEM) as route53.ca_bundle",
+                ),
                 Error::Route53(Route53Error::GaveUp { .. }) => Some(
                     "Route 53 kept failing or throttling until the deadline: a longer `deadline` gives a large fleet more time",
                 ),
@@ -240,6 +243,7 @@ fn route53_exit(e: &Route53Error) -> u8 {
             _ => EXIT_DATAERR,
         },
         Route53Error::BothSchemesRefused { .. } => EXIT_NOPERM,
+        Route53Error::Untrusted { .. } => EXIT_CONFIG,
         Route53Error::GaveUp { .. }
         | Route53Error::Malformed { .. }
         | Route53Error::NotInSync { .. } => EXIT_TEMPFAIL,

@@ -101,6 +101,12 @@ pub enum Route53Error {
     },
     #[error("Route 53 {op} answered with something this program cannot read: {reason}")]
     Malformed { op: Operation, reason: String },
+    #[error("Route 53 {op}: the certificate of {endpoint} is not trusted: {reason}")]
+    Untrusted {
+        op: Operation,
+        endpoint: String,
+        reason: String,
+    },
     #[error(
         "change {change_id} was applied but is still PENDING after {waited_secs}s (route53.wait_timeout)"
     )]
@@ -354,6 +360,13 @@ impl Route53 {
                 Err(Attempt::Malformed(reason)) => {
                     return Err(Route53Error::Malformed { op, reason });
                 }
+                Err(Attempt::Untrusted(reason)) => {
+                    return Err(Route53Error::Untrusted {
+                        op,
+                        endpoint: self.base.clone(),
+                        reason,
+                    });
+                }
                 Err(Attempt::Failed(f)) => f,
             };
             let action = retry::route53_action(
@@ -512,7 +525,12 @@ impl Route53 {
         debug!(%op, scheme = scheme.name(), "sending");
         let response = match request.send().await {
             Ok(r) => r,
-            Err(e) => return Err(Attempt::Failed(transport_failure(&e))),
+            Err(e) => {
+                if let Some(reason) = certificate_problem(&e) {
+                    return Err(Attempt::Untrusted(reason));
+                }
+                return Err(Attempt::Failed(transport_failure(&e)));
+            }
         };
         let status = response.status().as_u16();
         let server_date = response
@@ -551,6 +569,33 @@ impl Route53 {
 enum Attempt {
     Failed(Failure),
     Malformed(String),
+    /// The endpoint's certificate is not trusted: retrying cannot help.
+    Untrusted(String),
+}
+
+/// A TLS certificate the client refused, from anywhere in the error chain
+/// (rustls errors travel inside `std::io::Error`s, whose `source()` skips them).
+fn certificate_problem(e: &reqwest::Error) -> Option<String> {
+    fn refused<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+        let tls = err.downcast_ref::<rustls::Error>().or_else(|| {
+            err.downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        })?;
+        matches!(
+            tls,
+            rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
+        )
+        .then_some(tls)
+    }
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = current {
+        if let Some(tls) = refused(err) {
+            return Some(tls.to_string());
+        }
+        current = err.source();
+    }
+    None
 }
 
 fn transport_failure(e: &reqwest::Error) -> Failure {

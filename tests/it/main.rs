@@ -1,5 +1,7 @@
 //! All integration tests, built as one binary (shared helpers in `util`).
 mod cli;
+mod moto;
+mod proxy;
 mod records;
 mod secrets;
 mod signing_vectors;

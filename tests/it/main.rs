@@ -1,5 +1,6 @@
 //! All integration tests, built as one binary (shared helpers in `util`).
 mod cli;
+mod docs;
 mod moto;
 mod proxy;
 mod records;

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --quiet --bin ec2-dns-updater --bin ec2-dns-sim
+cargo build --quiet -p ec2-dns-updater -p ec2-dns-sim --bins
 bin=target/debug
 work=$(mktemp -d)
 trap 'kill "${sim_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT

@@ -11,13 +11,15 @@
 //! Modules: `docs` renders man pages and completions; `dist` is the release
 //! pipeline; `setup` installs missing tools (rustup targets, Debian packages,
 //! cargo-deb, cargo-generate-rpm); `elf` checks that a binary is static;
-//! `run` runs and logs external commands.
+//! `run` runs and logs external commands; `shipped` (tests only) checks the
+//! unit and the example config against the program.
 
 mod dist;
 mod docs;
 mod elf;
 mod run;
 mod setup;
+mod shipped;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

@@ -81,6 +81,7 @@ expected_common() {
     cat <<EOF
 usr/bin/ec2-dns-updater 0755
 $UNIT 0644
+usr/lib/systemd/system/ec2-dns-updater-watch.service 0644
 usr/lib/systemd/system-preset/50-ec2-dns-updater.preset 0644
 $CONFIG 0644
 usr/share/man/man1/ec2-dns-updater.1.gz 0644

@@ -16,6 +16,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
 UNIT=systemd/ec2-dns-updater.service
+WATCH_UNIT=systemd/ec2-dns-updater-watch.service
 PRESET=systemd/ec2-dns-updater.preset
 # systemd-analyze security --threshold is in tenths: 15 means exposure 1.5.
 MAX_EXPOSURE_TENTHS=15
@@ -40,30 +41,33 @@ trap 'rm -rf "$root"' EXIT
 mkdir -p "$root/usr/lib/systemd" "$root/usr/bin" "$root/etc/systemd/system" "$root/usr/lib/systemd/system-preset"
 cp -a /usr/lib/systemd/system "$root/usr/lib/systemd/"
 install -m 0644 "$UNIT" "$root/usr/lib/systemd/system/ec2-dns-updater.service"
+install -m 0644 "$WATCH_UNIT" "$root/usr/lib/systemd/system/ec2-dns-updater-watch.service"
 install -m 0644 "$PRESET" "$root/usr/lib/systemd/system-preset/50-ec2-dns-updater.preset"
 printf '#!/bin/sh\nexit 0\n' > "$root/usr/bin/ec2-dns-updater"
 chmod 0755 "$root/usr/bin/ec2-dns-updater"
 
 # 1. verify: clean means no output, not just exit status 0 (unknown keys and
 # bad values are only warnings). The man page is checked by test-packages.sh.
-out=$(systemd-analyze verify --man=no --root="$root" ec2-dns-updater.service 2>&1)
-rc=$?
-if [ $rc = 0 ] && [ -z "$out" ]; then
-    pass "systemd-analyze verify: clean"
-else
-    fail "systemd-analyze verify (exit $rc):"; echo "$out" | sed 's/^/      /'
-fi
+for unit in ec2-dns-updater.service ec2-dns-updater-watch.service; do
+    out=$(systemd-analyze verify --man=no --root="$root" "$unit" 2>&1)
+    rc=$?
+    if [ $rc = 0 ] && [ -z "$out" ]; then
+        pass "systemd-analyze verify $unit: clean"
+    else
+        fail "systemd-analyze verify $unit (exit $rc):"; echo "$out" | sed 's/^/      /'
+    fi
 
-# 2. security score.
-report=$(systemd-analyze security --offline=true --threshold=$MAX_EXPOSURE_TENTHS "$UNIT" 2>&1)
-rc=$?
-score=$(echo "$report" | sed -n 's/.*Overall exposure level for .*: \([0-9.]*\).*/\1/p')
-if [ $rc = 0 ] && [ -n "$score" ]; then
-    pass "systemd-analyze security: exposure $score (at most $((MAX_EXPOSURE_TENTHS / 10)).$((MAX_EXPOSURE_TENTHS % 10)))"
-else
-    fail "systemd-analyze security: exposure ${score:-unknown}, above $((MAX_EXPOSURE_TENTHS / 10)).$((MAX_EXPOSURE_TENTHS % 10)) (exit $rc)"
-    echo "$report" | grep -E '✗|Overall' | sed 's/^/      /'
-fi
+    # 2. security score.
+    report=$(systemd-analyze security --offline=true --threshold=$MAX_EXPOSURE_TENTHS "systemd/$unit" 2>&1)
+    rc=$?
+    score=$(echo "$report" | sed -n 's/.*Overall exposure level for .*: \([0-9.]*\).*/\1/p')
+    if [ $rc = 0 ] && [ -n "$score" ]; then
+        pass "systemd-analyze security $unit: exposure $score (at most $((MAX_EXPOSURE_TENTHS / 10)).$((MAX_EXPOSURE_TENTHS % 10)))"
+    else
+        fail "systemd-analyze security $unit: exposure ${score:-unknown}, above $((MAX_EXPOSURE_TENTHS / 10)).$((MAX_EXPOSURE_TENTHS % 10)) (exit $rc)"
+        echo "$report" | grep -E '✗|Overall' | sed 's/^/      /'
+    fi
+done
 
 # 3. the preset enables the unit, into multi-user.target.
 systemctl --root="$root" preset ec2-dns-updater.service >/dev/null 2>&1
@@ -101,6 +105,17 @@ if grep -qE '^(PrivateNetwork=yes|IPAddressDeny=)' "$UNIT"; then
     fail "PrivateNetwork=yes or IPAddressDeny= would cut the program off IMDS or Route 53"
 else
     pass "no PrivateNetwork=yes, no IPAddressDeny="
+fi
+# The watcher: Type=notify (the program sends READY=1), not enabled by preset.
+if grep -qxF "Type=notify" "$WATCH_UNIT" && grep -qE '^ExecStart=.* watch ' "$WATCH_UNIT"; then
+    pass "watch unit is Type=notify and runs the watch command"
+else
+    fail "watch unit must be Type=notify running \`ec2-dns-updater ... watch\`"
+fi
+if [ -e "$root/etc/systemd/system/multi-user.target.wants/ec2-dns-updater-watch.service" ]; then
+    fail "the preset must not enable the watch unit"
+else
+    pass "the preset leaves the watch unit disabled"
 fi
 if grep -qE '^ExecStop=' "$UNIT"; then
     fail "ExecStop= must stay off by default (an opt-in drop-in, see packaging/README.md)"

@@ -276,6 +276,27 @@ async fn keep_refuses_a_foreign_record_and_claims_a_free_one() {
     assert_eq!(env.count(Operation::ChangeResourceRecordSets), before);
 }
 
+fn owner_record(instance: &str) -> RecordSet {
+    RecordSet::new(
+        "_ec2-dns-updater.web.example.com",
+        "TXT",
+        300,
+        vec![format!("\"{instance}\"")],
+    )
+}
+
+/// web.example.com owned by this instance (owner record) but pointing at an
+/// old address, with a `keep` config for it.
+async fn owned_with_an_old_value() -> (Env, String) {
+    let env = Env::start(fast()).await;
+    let old = "ec2-198-51-100-7.compute-1.amazonaws.com";
+    env.sim
+        .put_record(ZONE, RecordSet::cname("web.example.com", 60, old));
+    env.sim.put_record(ZONE, owner_record(INSTANCE));
+    let config = config_with(&env, &record("web.example.com", "on_conflict = \"keep\""));
+    (env, config)
+}
+
 /// Starts the updater, waits until the simulator holds its delayed change
 /// batch, lets `meddle` change the zone, then waits for the updater.
 async fn race(env: &Env, config: &str, meddle: impl FnOnce()) -> crate::util::Run {
@@ -306,34 +327,14 @@ async fn race(env: &Env, config: &str, meddle: impl FnOnce()) -> crate::util::Ru
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cas_race_with_another_owner_is_not_clobbered() {
-    let env = Env::start(fast()).await;
-    let old = "ec2-198-51-100-7.compute-1.amazonaws.com";
+    let (env, config) = owned_with_an_old_value().await;
     let theirs = "ec2-192-0-2-99.compute-1.amazonaws.com";
-    env.sim
-        .put_record(ZONE, RecordSet::cname("web.example.com", 60, old));
-    env.sim.put_record(
-        ZONE,
-        RecordSet::new(
-            "_ec2-dns-updater.web.example.com",
-            "TXT",
-            300,
-            vec![format!("\"{INSTANCE}\"")],
-        ),
-    );
-    let config = config_with(&env, &record("web.example.com", "on_conflict = \"keep\""));
     let run = race(&env, &config, || {
         // Between our read and our write another instance takes the name over.
         env.sim
             .put_record(ZONE, RecordSet::cname("web.example.com", 60, theirs));
-        env.sim.put_record(
-            ZONE,
-            RecordSet::new(
-                "_ec2-dns-updater.web.example.com",
-                "TXT",
-                300,
-                vec!["\"i-0other00000000000\""],
-            ),
-        );
+        env.sim
+            .put_record(ZONE, owner_record("i-0other00000000000"));
     })
     .await;
     run.expect_code(73)
@@ -349,20 +350,7 @@ async fn cas_race_with_another_owner_is_not_clobbered() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cas_race_on_our_own_name_ends_with_our_value() {
-    let env = Env::start(fast()).await;
-    let old = "ec2-198-51-100-7.compute-1.amazonaws.com";
-    env.sim
-        .put_record(ZONE, RecordSet::cname("web.example.com", 60, old));
-    env.sim.put_record(
-        ZONE,
-        RecordSet::new(
-            "_ec2-dns-updater.web.example.com",
-            "TXT",
-            300,
-            vec![format!("\"{INSTANCE}\"")],
-        ),
-    );
-    let config = config_with(&env, &record("web.example.com", "on_conflict = \"keep\""));
+    let (env, config) = owned_with_an_old_value().await;
     let run = race(&env, &config, || {
         // A stale writer changes the value; the name is still ours.
         env.sim.put_record(

@@ -8,7 +8,7 @@
 //! used instead, unless `imds.v1_fallback = false`. The token is renewed a
 //! minute before its TTL runs out. See `retry.rs` for the whole policy.
 
-use crate::http::{self, BodyError, IMDS_BODY_CAP};
+use crate::http::{self, BodyError, IMDS_BODY_CAP, IMDS_REQUEST_TIMEOUT};
 use crate::retry::{Backoff, Deadline, IMDS_BACKOFF};
 use crate::secret::Secret;
 use reqwest::{Client, StatusCode};
@@ -115,7 +115,7 @@ impl Imds {
         let mut backoff = Backoff::new(IMDS_BACKOFF);
         let mut unauthorized = 0;
         loop {
-            let failure = match self.try_get(path).await {
+            let failure = match self.try_get(path, window).await {
                 Ok(value) => return Ok(value),
                 Err(f) => f,
             };
@@ -137,12 +137,13 @@ impl Imds {
                 }
                 Failure::Transient(last) => {
                     let delay = backoff.next_delay();
+                    let unreachable = |last| ImdsError::Unreachable {
+                        endpoint: self.base.clone(),
+                        waited: started.elapsed().as_secs(),
+                        last,
+                    };
                     if window.expired() {
-                        return Err(ImdsError::Unreachable {
-                            endpoint: self.base.clone(),
-                            waited: started.elapsed().as_secs(),
-                            last,
-                        });
+                        return Err(unreachable(last));
                     }
                     warn!(
                         path,
@@ -151,7 +152,9 @@ impl Imds {
                         error = %last,
                         "IMDS not answering yet, retrying"
                     );
-                    window.sleep(delay).await;
+                    if !window.sleep(delay).await {
+                        return Err(unreachable(last));
+                    }
                 }
             }
         }
@@ -168,10 +171,13 @@ impl Imds {
         reason
     }
 
-    async fn try_get(&self, path: &str) -> Result<Option<String>, Failure> {
-        let session = self.session().await?;
+    async fn try_get(&self, path: &str, window: Deadline) -> Result<Option<String>, Failure> {
+        let session = self.session(window).await?;
         let url = format!("{}/latest/{}", self.base, path);
-        let mut request = self.http.get(&url);
+        let mut request = self
+            .http
+            .get(&url)
+            .timeout(within(IMDS_REQUEST_TIMEOUT, window));
         if let Session::Token { token, .. } = &session {
             let value = http::sensitive_header(token.expose()).map_err(|_| {
                 Failure::Fatal(bad_body(
@@ -210,7 +216,7 @@ impl Imds {
     }
 
     /// The current session, opening one when there is none or the token is old.
-    async fn session(&self) -> Result<Session, Failure> {
+    async fn session(&self, window: Deadline) -> Result<Session, Failure> {
         {
             let session = self.session.lock().unwrap_or_else(|p| p.into_inner());
             match &*session {
@@ -221,25 +227,29 @@ impl Imds {
                 _ => {}
             }
         }
-        let opened = self.open_session().await?;
+        let opened = self.open_session(window).await?;
         *self.session.lock().unwrap_or_else(|p| p.into_inner()) = opened.clone();
         Ok(opened)
     }
 
-    async fn open_session(&self) -> Result<Session, Failure> {
+    async fn open_session(&self, window: Deadline) -> Result<Session, Failure> {
         let url = format!("{}/latest/api/token", self.base);
         self.calls.fetch_add(1, Ordering::Relaxed);
+        let timeout = within(TOKEN_PUT_TIMEOUT, window);
         let sent = self
             .http
             .put(&url)
             .header(TOKEN_TTL_HEADER, TOKEN_TTL.as_secs().to_string())
-            .timeout(TOKEN_PUT_TIMEOUT)
+            .timeout(timeout)
             .send()
             .await;
         let response = match sent {
             Ok(r) => r,
             Err(e) if e.is_connect() => return Err(Failure::Transient(http::error_chain(&e))),
-            Err(e) if e.is_timeout() => return self.fall_back(V1Reason::PutTimedOut),
+            // Only a PUT given its full time says anything about the hop limit.
+            Err(e) if e.is_timeout() && timeout == TOKEN_PUT_TIMEOUT => {
+                return self.fall_back(V1Reason::PutTimedOut);
+            }
             Err(e) => return Err(Failure::Transient(http::error_chain(&e))),
         };
         match response.status().as_u16() {
@@ -289,6 +299,12 @@ impl Imds {
         info!("{why}: using IMDSv1");
         Ok(Session::V1(reason))
     }
+}
+
+/// A request timeout cut to what is left of the wait (at least 100 ms), so
+/// a hung IMDS cannot hold the run past `imds.wait_timeout` or the deadline.
+fn within(timeout: Duration, window: Deadline) -> Duration {
+    timeout.min(window.remaining().max(Duration::from_millis(100)))
 }
 
 async fn read_text(response: reqwest::Response, path: &str) -> Result<String, Failure> {

@@ -7,18 +7,19 @@
 //! | IMDS     | 5xx                                                             | back off, retry until `imds.wait_timeout` |
 //! | IMDS     | token PUT answered 403/404/405 or timed out                     | IMDSv1, unless `imds.v1_fallback = false` |
 //! | IMDS     | 400, 403, 404 on a GET                                          | no retry: clear error (404 = item absent) |
-//! | Route 53 | `Throttling`, `ThrottlingException`, `PriorRequestNotComplete`  | back off (they come with HTTP 400: the code decides, not the status) |
+//! | Route 53 | `Throttling`, `ThrottlingException`, `PriorRequestNotComplete`, `ServiceUnavailable`, `InternalFailure` | back off (they come with HTTP 400: the code decides, not the status) |
 //! | Route 53 | HTTP 429, any 5xx, connection error, timeout                    | back off |
 //! | Route 53 | `RequestExpired`, `SignatureDoesNotMatch` "Signature expired" / "Signature not yet current" | take the clock from the answer's `Date`, re-sign, retry once |
 //! | Route 53 | `ExpiredToken`                                                  | refresh credentials, retry once |
 //! | Route 53 | `IncompleteSignature`, `InvalidClientTokenId`, `MissingAuthenticationToken`, `SignatureDoesNotMatch` | signing = "auto" and AWS3-HTTPS: re-send once with SigV4; otherwise no retry |
-//! | Route 53 | anything else (`AccessDenied`, `InvalidChangeBatch`, `InvalidInput`, `NoSuchHostedZone`, ...) | no retry |
+//! | Route 53 | `AccessDenied`, `InvalidChangeBatch`, `InvalidInput`, `MalformedInput`, `InvalidDomainName`, `NoSuchHostedZone`, `NoSuchChange`, anything else | no retry |
 //!
 //! Backoff is exponential with full jitter (each sleep uniform in
 //! `[0, min(cap, base·2^n)]`), and every wait is cut short by the run's
 //! deadline: when it passes, the run ends with the last error (exit 75).
 //! The table above is [`ROUTE53_ERROR_CODES`] plus [`route53_action`]'s status
-//! rules; a test checks the README shows the same table.
+//! rules: a unit test below checks that every code in one is in the other with
+//! the same action, and a test in `tests/it/docs.rs` checks the README's copy.
 
 use std::time::Duration;
 use tokio::time::Instant;
@@ -261,6 +262,51 @@ mod tests {
         let mut c = Backoff::with_seed(ROUTE53_BACKOFF, 2);
         let same = (0..10).filter(|_| a.next_delay() == c.next_delay()).count();
         assert!(same < 3);
+    }
+
+    /// The module's doc table and [`ROUTE53_ERROR_CODES`] say the same thing.
+    #[test]
+    fn doc_table_matches_the_code_table() {
+        // (codes named in the "what happened" cell, the "action" cell)
+        let rows: Vec<(Vec<&str>, &str)> = include_str!("retry.rs")
+            .lines()
+            .filter_map(|l| l.strip_prefix("//! | Route 53 |"))
+            .map(|rest| {
+                let (what, action) = rest.split_once('|').expect("three cells");
+                let codes = what.split('`').skip(1).step_by(2).collect();
+                (codes, action)
+            })
+            .collect();
+        assert!(rows.len() >= 5, "the table is there: {rows:?}");
+        let agrees = |action: Action, cell: &str| match action {
+            Action::Backoff => cell.trim().starts_with("back off"),
+            Action::ResyncClock => cell.contains("re-sign"),
+            Action::RefreshCredentials => cell.trim().starts_with("refresh credentials"),
+            Action::SchemeRefused => cell.contains("re-send once with SigV4"),
+            Action::Fail => cell.trim().starts_with("no retry"),
+        };
+        for (code, action) in ROUTE53_ERROR_CODES {
+            let mentions: Vec<&&str> = rows
+                .iter()
+                .filter(|(codes, _)| codes.contains(code))
+                .map(|(_, a)| a)
+                .collect();
+            assert!(!mentions.is_empty(), "the doc table lacks {code}");
+            // A code may also have a row for one of its messages
+            // (`SignatureDoesNotMatch` "Signature expired").
+            assert!(
+                mentions.iter().any(|a| agrees(*action, a)),
+                "{code}: the doc table says {mentions:?}, the code says {action:?}"
+            );
+        }
+        for (codes, _) in &rows {
+            for code in codes {
+                assert!(
+                    ROUTE53_ERROR_CODES.iter().any(|(c, _)| c == code),
+                    "the doc table names {code}, which ROUTE53_ERROR_CODES lacks"
+                );
+            }
+        }
     }
 
     #[tokio::test(start_paused = true)]

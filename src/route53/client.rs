@@ -107,10 +107,13 @@ pub enum Route53Error {
         endpoint: String,
         reason: String,
     },
-    #[error(
-        "change {change_id} was applied but is still PENDING after {waited_secs}s (route53.wait_timeout)"
-    )]
-    NotInSync { change_id: String, waited_secs: u64 },
+    #[error("change {change_id} was applied but is still PENDING after {waited_secs}s ({limit})")]
+    NotInSync {
+        change_id: String,
+        waited_secs: u64,
+        /// What ended the wait: `route53.wait_timeout` or `deadline`.
+        limit: &'static str,
+    },
     #[error(transparent)]
     Credentials(#[from] CredentialError),
 }

@@ -28,7 +28,8 @@ pub struct Waited {
     pub elapsed: Duration,
 }
 
-/// Polls GetChange until INSYNC, for at most `timeout` (and never past `deadline`).
+/// Polls GetChange until INSYNC, for at most `timeout` (and never past
+/// `deadline`); GetChange retries stay inside that window too.
 pub async fn until_insync(
     route53: &Route53,
     change_id: &str,
@@ -36,17 +37,23 @@ pub async fn until_insync(
     deadline: Deadline,
 ) -> Result<Waited, Route53Error> {
     let started = Instant::now();
-    let window = Deadline::after(timeout).min(deadline);
+    let wait = Deadline::after(timeout);
+    let (window, limit) = if wait < deadline {
+        (wait, "route53.wait_timeout")
+    } else {
+        (deadline, "deadline")
+    };
     let mut polls = 0;
     loop {
         if !window.sleep(poll_interval(polls)).await {
             return Err(Route53Error::NotInSync {
                 change_id: change_id.to_owned(),
                 waited_secs: started.elapsed().as_secs(),
+                limit,
             });
         }
         polls += 1;
-        let info = route53.get_change(change_id, deadline).await?;
+        let info = route53.get_change(change_id, window).await?;
         debug!(change_id, polls, insync = info.insync, "GetChange");
         if info.insync {
             return Ok(Waited {

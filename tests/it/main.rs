@@ -1,6 +1,7 @@
 //! All integration tests, built as one binary (shared helpers in `util`).
 mod cli;
 mod docs;
+mod faults;
 mod moto;
 mod proxy;
 mod records;

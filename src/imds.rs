@@ -177,7 +177,7 @@ impl Imds {
         let mut request = self
             .http
             .get(&url)
-            .timeout(within(IMDS_REQUEST_TIMEOUT, window));
+            .timeout(window.cap(IMDS_REQUEST_TIMEOUT));
         if let Session::Token { token, .. } = &session {
             let value = http::sensitive_header(token.expose()).map_err(|_| {
                 Failure::Fatal(bad_body(
@@ -235,7 +235,7 @@ impl Imds {
     async fn open_session(&self, window: Deadline) -> Result<Session, Failure> {
         let url = format!("{}/latest/api/token", self.base);
         self.calls.fetch_add(1, Ordering::Relaxed);
-        let timeout = within(TOKEN_PUT_TIMEOUT, window);
+        let timeout = window.cap(TOKEN_PUT_TIMEOUT);
         let sent = self
             .http
             .put(&url)
@@ -299,12 +299,6 @@ impl Imds {
         info!("{why}: using IMDSv1");
         Ok(Session::V1(reason))
     }
-}
-
-/// A request timeout cut to what is left of the wait (at least 100 ms), so
-/// a hung IMDS cannot hold the run past `imds.wait_timeout` or the deadline.
-fn within(timeout: Duration, window: Deadline) -> Duration {
-    timeout.min(window.remaining().max(Duration::from_millis(100)))
 }
 
 async fn read_text(response: reqwest::Response, path: &str) -> Result<String, Failure> {

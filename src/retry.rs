@@ -158,6 +158,12 @@ impl Deadline {
         self.remaining().is_zero()
     }
 
+    /// A request timeout cut to what is left (at least 100 ms), so a hung
+    /// server cannot hold a wait past its deadline.
+    pub fn cap(&self, timeout: Duration) -> Duration {
+        timeout.min(self.remaining().max(Duration::from_millis(100)))
+    }
+
     /// The earlier of the two.
     pub fn min(self, other: Deadline) -> Deadline {
         std::cmp::min(self, other)

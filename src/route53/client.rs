@@ -19,7 +19,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::time::Duration;
 use tracing::{debug, warn};
 
 pub const API_VERSION: &str = "2013-04-01";
@@ -499,8 +498,7 @@ impl Route53 {
             &self.service,
         );
 
-        let timeout =
-            ROUTE53_REQUEST_TIMEOUT.min(deadline.remaining().max(Duration::from_millis(100)));
+        let timeout = deadline.cap(ROUTE53_REQUEST_TIMEOUT);
         let mut request = self
             .http
             .request(method.clone(), format!("{}{}", self.base, path_and_query))

@@ -1,10 +1,14 @@
 //! Waiting for a change to reach every Route 53 name server (INSYNC).
 //!
-//! Polls start fast and slow down: 1 s after the change, then each interval
-//! 1 s longer than the previous one, up to 10 s (GetChange at 1, 3, 6, 10, 15,
-//! 21, 28, 36, 45, 55 s, then every 10 s). Most changes propagate within a few
-//! seconds and are noticed within a second or two; a slow one costs at most
-//! 10 calls in its first minute. The AWS CLI waiter polls every 30 s.
+//! Polls start fast and slow down, as [`POLL_AT`]: GetChange 1, 3, 6, 10, 15,
+//! 21, 28, 36, 45 and 55 s after the change (each interval 1 s longer than the
+//! last), then at 61 s — just after the 60 s within which Route 53 documents
+//! that changes reach all its name servers — then every 10 s. Most changes
+//! propagate within a few seconds and are noticed within a second or two; a
+//! slow one costs 10 calls in its first minute. (The AWS CLI waiter polls
+//! every 30 s.) The first poll waits 1 s rather than asking at once: an
+//! immediate GetChange is almost always PENDING, and in a fleet sharing the
+//! account's request budget it would cost every instance one more call.
 
 use super::client::{Route53, Route53Error};
 use crate::retry::Deadline;
@@ -12,13 +16,19 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tracing::debug;
 
-pub const FIRST_POLL: Duration = Duration::from_secs(1);
-pub const POLL_STEP: Duration = Duration::from_secs(1);
-pub const MAX_POLL_INTERVAL: Duration = Duration::from_secs(10);
+/// Seconds after the change at which GetChange is called.
+pub const POLL_AT: [u64; 11] = [1, 3, 6, 10, 15, 21, 28, 36, 45, 55, 61];
+/// After the last entry of [`POLL_AT`], one poll every this long.
+pub const LATE_POLL_INTERVAL: Duration = Duration::from_secs(10);
 
 /// The interval before poll `n` (0-based).
 pub fn poll_interval(n: u32) -> Duration {
-    (FIRST_POLL + POLL_STEP * n).min(MAX_POLL_INTERVAL)
+    let n = n as usize;
+    match (n.checked_sub(1).and_then(|p| POLL_AT.get(p)), POLL_AT.get(n)) {
+        (_, None) => LATE_POLL_INTERVAL,
+        (None, Some(first)) => Duration::from_secs(*first),
+        (Some(previous), Some(at)) => Duration::from_secs(at - previous),
+    }
 }
 
 /// How a wait ended.
@@ -76,7 +86,7 @@ mod tests {
             t += poll_interval(n);
             times.push(t.as_secs());
         }
-        assert_eq!(times, [1, 3, 6, 10, 15, 21, 28, 36, 45, 55, 65, 75]);
+        assert_eq!(times, [1, 3, 6, 10, 15, 21, 28, 36, 45, 55, 61, 71]);
         assert_eq!(times.iter().filter(|&&s| s <= 60).count(), 10);
     }
 }

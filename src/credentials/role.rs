@@ -76,6 +76,10 @@ pub fn parse(role: &str, body: &str) -> Result<Credentials, RoleError> {
         role: role.to_owned(),
         reason,
     };
+    // IMDS sends an object; serde would also take a positional array.
+    if !body.trim_start().starts_with('{') {
+        return Err(malformed("not a JSON object".into()));
+    }
     // Only the kind and position of a JSON error are shown: its full message
     // can quote a value from the document, which may be a secret.
     let doc: Document = serde_json::from_str(body).map_err(|e| {
@@ -159,7 +163,11 @@ mod tests {
     #[test]
     fn malformed_documents_are_clear_and_leak_nothing() {
         for (body, want) in [
-            ("not json SECRETSECRET", "not JSON"),
+            ("not json SECRETSECRET", "not a JSON object"),
+            (
+                r#"["Success",null,"AKID","SECRETSECRET","TOKEN",null]"#,
+                "not a JSON object",
+            ),
             (
                 r#"{"Code":"Success","AccessKeyId":"A","Token":"SECRETSECRET"}"#,
                 "SecretAccessKey is missing",

@@ -24,7 +24,10 @@ pub const LATE_POLL_INTERVAL: Duration = Duration::from_secs(10);
 /// The interval before poll `n` (0-based).
 pub fn poll_interval(n: u32) -> Duration {
     let n = n as usize;
-    match (n.checked_sub(1).and_then(|p| POLL_AT.get(p)), POLL_AT.get(n)) {
+    match (
+        n.checked_sub(1).and_then(|p| POLL_AT.get(p)),
+        POLL_AT.get(n),
+    ) {
         (_, None) => LATE_POLL_INTERVAL,
         (None, Some(first)) => Duration::from_secs(*first),
         (Some(previous), Some(at)) => Duration::from_secs(at - previous),

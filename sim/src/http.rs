@@ -137,6 +137,13 @@ where
     }
 }
 
+/// What a service does with a request: answer it, or hold the connection
+/// open without ever answering (the `Hang` faults and behaviours).
+pub(crate) enum Outcome {
+    Answer(hyper::Response<SimBody>),
+    Hang,
+}
+
 /// A header's value as text, when present and printable.
 pub(crate) fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())

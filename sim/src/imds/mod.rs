@@ -18,7 +18,7 @@ pub(crate) mod tokens;
 
 use crate::config::{ImdsConfig, PutBehaviour, TokenMode};
 use crate::faults::{FaultKind, OVERSIZED_BYTES};
-use crate::http::{SimBody, header_str, read_body, response, set_header};
+use crate::http::{Outcome, SimBody, header_str, read_body, response, set_header};
 use crate::log::{RequestLog, Service, lock};
 use crate::state::State;
 use http::request::Parts;
@@ -61,11 +61,6 @@ impl ImdsState {
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
             .is_ok()
     }
-}
-
-enum Outcome {
-    Answer(Response<SimBody>),
-    Hang,
 }
 
 /// Serves one IMDS request.

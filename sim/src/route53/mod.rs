@@ -15,7 +15,7 @@ pub(crate) mod zone;
 
 use crate::config::{ACCOUNT_ID, Route53Config};
 use crate::faults::{FaultKind, OVERSIZED_BYTES};
-use crate::http::{BodyError, SimBody, read_body, request_id, response, set_header};
+use crate::http::{BodyError, Outcome, SimBody, read_body, request_id, response, set_header};
 use crate::log::{RequestLog, Service, lock};
 use crate::ratelimit::RateLimiter;
 use crate::state::State;
@@ -77,11 +77,6 @@ impl Route53State {
             signatures: Mutex::new(VecDeque::new()),
         }
     }
-}
-
-enum Outcome {
-    Answer(Response<SimBody>),
-    Hang,
 }
 
 /// Serves one request to the Route 53 listener.

@@ -1,8 +1,7 @@
 //! The command line as an operator meets it: help, version, usage errors,
 //! config errors, each with its exit code.
 
-use crate::update::fast;
-use crate::util::{Env, run_args};
+use crate::util::{Env, fast, run_args};
 
 #[tokio::test]
 async fn help_shows_an_example_and_the_exit_codes() {

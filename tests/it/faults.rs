@@ -9,14 +9,12 @@
 //! [`reliability_md_matches_the_scenarios`] fails when the two differ
 //! (`UPDATE_DOCS=1` rewrites the file) or when a test has no row.
 
-use crate::update::fast;
-use crate::util::{BIN, Env, HOSTNAME, Run, ZONE};
+use crate::util::{self, BIN, Env, HOSTNAME, Run, ZONE, fast, finished, with_imds, with_route53};
 use ec2_dns_sim::{
     AuthScheme, Fault, FaultKind, FaultTarget, ImdsConfig, Operation, Propagation, PutBehaviour,
     RateLimit, RecordSet, Route53Config, Service, SimConfig, TokenMode,
 };
 use std::path::Path;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 const OLD: &str = "ec2-198-51-100-7.compute-1.amazonaws.com";
@@ -349,16 +347,6 @@ async fn update(env: &Env, config: &str) -> Run {
     env.run(&["--config", config], &[]).await
 }
 
-fn with_imds(imds: ImdsConfig) -> SimConfig {
-    SimConfig { imds, ..fast() }
-}
-
-fn with_route53(f: impl FnOnce(&mut Route53Config)) -> SimConfig {
-    let mut c = fast();
-    f(&mut c.route53);
-    c
-}
-
 fn with_faults(faults: Vec<Fault>) -> SimConfig {
     SimConfig { faults, ..fast() }
 }
@@ -388,30 +376,13 @@ fn answers(env: &Env, operation: Operation) -> Vec<(u16, Option<String>)> {
         .collect()
 }
 
-/// The updater as a child process (for signals and wrappers), with the clean
-/// environment of `util::run_bin`.
+/// The updater (or a wrapper) as a child process, for signals: the clean
+/// environment of `util::run_bin`, with this test's state directory.
 fn command(env: &Env, program: &str, args: &[&str]) -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::new(program);
-    cmd.args(args)
-        .arg("--state-dir")
-        .arg(env.path("state"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", env.dir.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    cmd
-}
-
-fn finished(out: std::process::Output, started: Instant) -> Run {
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        elapsed: started.elapsed(),
-    }
+    let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    all.push("--state-dir".into());
+    all.push(env.path("state").display().to_string());
+    util::command(program, &all, env.dir.path(), &[])
 }
 
 // ---- IMDS at boot ----------------------------------------------------------

@@ -3,8 +3,7 @@
 //! proxy sees only a CONNECT tunnel, and the extra CA from `ca_bundle` is what
 //! makes the endpoint's certificate trusted.
 
-use crate::update::fast;
-use crate::util::{Env, HOSTNAME};
+use crate::util::{Env, HOSTNAME, fast};
 use ec2_dns_sim::{Route53Config, SimConfig, TlsConfig};
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

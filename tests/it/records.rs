@@ -3,13 +3,11 @@
 //! compare-and-swap, delete, watch, raw requests, the IAM policy. Each test
 //! asserts what the zone holds afterwards.
 
-use crate::update::fast;
-use crate::util::{BIN, Env, HOSTNAME, ZONE};
+use crate::util::{BIN, Env, HOSTNAME, ZONE, fast};
 use ec2_dns_sim::{
     Fault, FaultKind, FaultTarget, ImdsConfig, Operation, RecordSet, Route53Config, SimConfig,
     ZoneConfig,
 };
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 const IPV4: &str = ec2_dns_sim::config::DEFAULT_PUBLIC_IPV4;
@@ -440,22 +438,19 @@ async fn delete_does_nothing_while_rebooting() {
 async fn watch_follows_a_moved_address_and_is_quiet_otherwise() {
     let env = Env::start(fast()).await;
     let config = config_with(&env, &record("web.example.com", ""));
-    let mut child = tokio::process::Command::new(BIN)
-        .args([
-            "watch",
-            "--interval",
-            "1s",
-            "--config",
-            &config,
-            "--state-dir",
-        ])
-        .arg(env.path("state"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", env.dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
+    let args: Vec<String> = [
+        "watch",
+        "--interval",
+        "1s",
+        "--config",
+        &config,
+        "--state-dir",
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .chain([env.path("state").display().to_string()])
+    .collect();
+    let mut child = crate::util::command(BIN, &args, env.dir.path(), &[])
         .spawn()
         .unwrap();
     let wait_for = |want: &'static str| {

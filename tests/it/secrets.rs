@@ -1,8 +1,7 @@
 //! No secret (secret key, session token, signature, IMDS token) reaches any
 //! log line at any level, in text or JSON, on success or failure.
 
-use crate::update::fast;
-use crate::util::{Env, Run};
+use crate::util::{Env, Run, fast};
 use ec2_dns_sim::{Operation, Route53Config, SchemeAcceptance, SimConfig};
 
 fn assert_clean(run: &Run, secrets: &[String]) {

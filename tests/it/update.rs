@@ -1,33 +1,11 @@
 //! The core job against the simulator: what lands in the zone, what the
 //! operator reads, which exit code the unit gets.
 
-use crate::util::{Env, HOSTNAME, ZONE};
+use crate::util::{Env, HOSTNAME, ZONE, fast, with_imds, with_route53};
 use ec2_dns_sim::{
-    AuthScheme, ImdsConfig, Operation, PutBehaviour, RecordSet, Route53Config, SchemeAcceptance,
-    Service, SimConfig, TokenMode,
+    AuthScheme, ImdsConfig, Operation, PutBehaviour, RecordSet, SchemeAcceptance, Service,
+    TokenMode,
 };
-use std::time::Duration;
-
-/// Changes propagate in half a second, so one GetChange sees INSYNC.
-pub fn fast() -> SimConfig {
-    SimConfig {
-        route53: Route53Config {
-            propagation: Duration::from_millis(500),
-            ..Default::default()
-        },
-        ..Default::default()
-    }
-}
-
-fn with_imds(imds: ImdsConfig) -> SimConfig {
-    SimConfig { imds, ..fast() }
-}
-
-fn with_route53(f: impl FnOnce(&mut Route53Config)) -> SimConfig {
-    let mut c = fast();
-    f(&mut c.route53);
-    c
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn creates_the_record_with_role_credentials_over_imdsv2() {

@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-use ec2_dns_sim::{Sim, SimConfig};
+use ec2_dns_sim::{ImdsConfig, Route53Config, Sim, SimConfig};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -127,10 +127,38 @@ impl Env {
     }
 }
 
-/// Runs the binary with a clean environment: `HOME=home`, `PATH`, plus `env`.
-pub async fn run_bin(args: &[String], home: &Path, env: &[(&str, &str)]) -> Run {
-    let started = Instant::now();
-    let mut cmd = tokio::process::Command::new(BIN);
+/// Changes propagate in half a second, so one GetChange sees INSYNC.
+pub fn fast() -> SimConfig {
+    SimConfig {
+        route53: Route53Config {
+            propagation: Duration::from_millis(500),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+/// [`fast`] with this IMDS.
+pub fn with_imds(imds: ImdsConfig) -> SimConfig {
+    SimConfig { imds, ..fast() }
+}
+
+/// [`fast`] with its Route 53 changed by `f`.
+pub fn with_route53(f: impl FnOnce(&mut Route53Config)) -> SimConfig {
+    let mut c = fast();
+    f(&mut c.route53);
+    c
+}
+
+/// `program` with `args` and a clean environment: `HOME=home`, `PATH`, plus
+/// `env`; output piped, killed when dropped.
+pub fn command(
+    program: &str,
+    args: &[String],
+    home: &Path,
+    env: &[(&str, &str)],
+) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(program);
     cmd.args(args)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -142,16 +170,30 @@ pub async fn run_bin(args: &[String], home: &Path, env: &[(&str, &str)]) -> Run 
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = tokio::time::timeout(Duration::from_secs(180), cmd.output())
-        .await
-        .expect("the updater finishes within 180 s")
-        .expect("the updater runs");
+    cmd
+}
+
+/// What a finished child showed, `started` being when it was started (or signalled).
+pub fn finished(out: std::process::Output, started: Instant) -> Run {
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         elapsed: started.elapsed(),
     }
+}
+
+/// Runs the binary with a clean environment: `HOME=home`, `PATH`, plus `env`.
+pub async fn run_bin(args: &[String], home: &Path, env: &[(&str, &str)]) -> Run {
+    let started = Instant::now();
+    let out = tokio::time::timeout(
+        Duration::from_secs(180),
+        command(BIN, args, home, env).output(),
+    )
+    .await
+    .expect("the updater finishes within 180 s")
+    .expect("the updater runs");
+    finished(out, started)
 }
 
 /// Runs with string arguments.

@@ -293,6 +293,7 @@ fn render() -> String {
             s.fault, s.behaviour, s.exit, s.within_secs, s.typical, s.test
         ));
     }
+    out.push_str(&crate::safety::render());
     out
 }
 

@@ -5,6 +5,7 @@ mod faults;
 mod moto;
 mod proxy;
 mod records;
+mod safety;
 mod secrets;
 mod signing_vectors;
 mod update;

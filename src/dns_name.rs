@@ -77,9 +77,24 @@ impl DnsName {
         Ok(DnsName(format!("{body}.")))
     }
 
-    /// Normalizes a name as Route 53 returns it (it escapes `*` as `\052`).
+    /// Reads a name as Route 53 returns it: every character outside
+    /// `a-z 0-9 - _` is a three-digit octal escape (`\052` for `*`, `\057`
+    /// for `/`, `\100` for `@`, `\056` for a dot inside a label). Escapes
+    /// are decoded label by label, so `a\056b` is one label holding a dot,
+    /// which no host name has. Names that are not host names (RFC 2317
+    /// `0/25.…`, labels with `@` or spaces) are an error: they can never be
+    /// a name this program writes, so callers skip them.
     pub fn from_route53(text: &str) -> Result<Self, DnsNameError> {
-        Self::parse(&text.replace("\\052", "*"))
+        let body = text.strip_suffix('.').unwrap_or(text);
+        let mut labels = Vec::new();
+        for raw in split_unescaped_dots(body) {
+            let label = decode_escapes(raw)?;
+            if label.contains('.') {
+                return Err(DnsNameError::BadCharacter { label, bad: '.' });
+            }
+            labels.push(label);
+        }
+        Self::parse(&labels.join("."))
     }
 
     /// With the trailing dot.
@@ -110,6 +125,68 @@ impl fmt::Debug for DnsName {
     }
 }
 
+/// Splits at dots that are not escaped (`\.`); escapes stay for [`decode_escapes`].
+fn split_unescaped_dots(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let mut parts = Vec::new();
+    let (mut start, mut i) = (0, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'.' => {
+                parts.push(&text[start..i]);
+                i += 1;
+                start = i;
+            }
+            _ => i += 1,
+        }
+    }
+    parts.push(&text[start.min(text.len())..]);
+    parts
+}
+
+/// Decodes `\ddd` (three octal or decimal digits, as master files and Route 53
+/// write them: Route 53 uses octal) and `\c` escapes in one label.
+fn decode_escapes(label: &str) -> Result<String, DnsNameError> {
+    let bad = |bad: char| DnsNameError::BadCharacter {
+        label: label.to_owned(),
+        bad,
+    };
+    let mut out = Vec::with_capacity(label.len());
+    let bytes = label.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'\\' {
+            out.push(bytes[i]);
+            i += 1;
+            continue;
+        }
+        let digits = bytes
+            .get(i + 1..i + 4)
+            .filter(|d| d.iter().all(u8::is_ascii_digit));
+        match (digits, bytes.get(i + 1)) {
+            (Some(d), _) => {
+                // Route 53 writes octal; a digit 8 or 9 cannot be octal.
+                let value = d
+                    .iter()
+                    .try_fold(0u32, |acc, c| {
+                        (*c < b'8').then(|| acc * 8 + u32::from(c - b'0'))
+                    })
+                    .filter(|v| *v <= 0xff)
+                    .ok_or_else(|| bad('\\'))?;
+                out.push(value as u8);
+                i += 4;
+            }
+            (None, Some(c)) => {
+                out.push(*c);
+                i += 2;
+            }
+            (None, None) => return Err(bad('\\')),
+        }
+    }
+    String::from_utf8(out).map_err(|_| bad('\u{fffd}'))
+}
+
 /// Compares two record values the way DNS does: case-insensitive, a trailing
 /// dot does not matter.
 pub fn same_target(a: &str, b: &str) -> bool {
@@ -134,7 +211,41 @@ mod tests {
             "*.example.com."
         );
         assert!(n.is_within(&DnsName::parse("example.com").unwrap()));
+        assert_eq!(
+            DnsName::from_route53("web.example.com.").unwrap(),
+            DnsName::parse("web.example.com").unwrap()
+        );
         assert!(!n.is_within(&DnsName::parse("ample.com").unwrap()));
+    }
+
+    #[test]
+    fn route53_escapes_are_decoded_and_non_host_names_refused() {
+        // RFC 2317 delegation, '@', a space, a literal '*' inside a label,
+        // and a dot inside a label: legal in Route 53, never a host name.
+        for text in [
+            "xa\\05725.example.com.",
+            "a\\100b.example.com.",
+            "a\\040b.example.com.",
+            "a\\052b.example.com.",
+            "a\\056b.example.com.",
+            "\\377.example.com.",
+            "trailing\\",
+        ] {
+            assert!(DnsName::from_route53(text).is_err(), "{text}");
+        }
+        // Escaped ordinary characters decode to the same name.
+        assert_eq!(
+            DnsName::from_route53("w\\145b.example.com.")
+                .unwrap()
+                .as_str(),
+            "web.example.com."
+        );
+        assert_eq!(
+            DnsName::from_route53("\\052.a.example.com.")
+                .unwrap()
+                .as_str(),
+            "*.a.example.com."
+        );
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub const EXIT_CODES: &[(u8, &str, &str)] = &[
     (
         65,
         "DATAERR",
-        "Route 53 rejected the change as invalid (InvalidChangeBatch, InvalidInput), or the name holds a record this program does not manage (alias, routing policy)",
+        "Route 53 rejected the change as invalid (InvalidChangeBatch, InvalidInput), or the name holds records this program never deletes that no configured source can coexist with (MX or TXT beside a CNAME, alias or routing-policy sets); the error names them",
     ),
     (
         69,
@@ -143,13 +143,18 @@ pub enum Error {
         owner: Option<String>,
     },
     #[error(
-        "{name} in zone {zone} is {kind}; ec2-dns-updater manages simple records only: remove it or choose another name"
+        "{name} in zone {zone} cannot hold a {wanted} record: it holds {by}, which ec2-dns-updater never deletes (a CNAME cannot share its name). Add a source that can coexist (e.g. source = [\"public-hostname\", \"public-ipv4\"]), move those records, or choose another name"
     )]
-    Unmanaged {
+    Blocked {
         name: DnsName,
         zone: String,
-        kind: &'static str,
+        /// The types the record's sources would write, in order.
+        wanted: String,
+        /// What is in the way.
+        by: String,
     },
+    #[error(transparent)]
+    OwnerName(#[from] crate::plan::OwnerNameError),
     #[error("stopped by {signal} before the update finished; a rerun converges")]
     Interrupted { signal: &'static str },
     #[error(transparent)]
@@ -173,7 +178,8 @@ impl Error {
             | Error::AmbiguousZone { .. }
             | Error::OutsideZone { .. } => EXIT_CONFIG,
             Error::Conflict { .. } => EXIT_CONFLICT,
-            Error::Unmanaged { .. } => EXIT_DATAERR,
+            Error::Blocked { .. } => EXIT_DATAERR,
+            Error::OwnerName(_) => EXIT_CONFIG,
             Error::Interrupted { .. } => EXIT_TEMPFAIL,
             Error::Request(_) => EXIT_USAGE,
         }

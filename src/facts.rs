@@ -86,23 +86,39 @@ impl Facts {
             })
     }
 
-    /// The first source IMDS has a value for, as the record set to write.
-    pub async fn desired(
+    /// The record's sources that IMDS has a value for, in the config's order,
+    /// as the record sets to write: the first is preferred, the others are
+    /// what the name can hold when sets this program may not delete block
+    /// the first (see `plan`). An invalid value of the first source is an
+    /// error; an invalid later one is skipped with a warning.
+    pub async fn candidates(
         &mut self,
         imds: &Imds,
         record: &Record,
         name: &DnsName,
         deadline: Deadline,
-    ) -> Result<Desired, Error> {
+    ) -> Result<Vec<Desired>, Error> {
+        let mut found = Vec::new();
         for &source in &record.sources {
             let Some(raw) = self.get(imds, &source.metadata_path(), deadline).await? else {
                 continue;
             };
-            let value = source.validate(&raw).ok_or_else(|| Error::BadMetadata {
-                source_name: source.name(),
-                rtype: source.rtype(),
-            })?;
-            return Ok(Desired {
+            let Some(value) = source.validate(&raw) else {
+                if found.is_empty() {
+                    return Err(Error::BadMetadata {
+                        source_name: source.name(),
+                        rtype: source.rtype(),
+                    });
+                }
+                tracing::warn!(
+                    record = %name,
+                    source = source.name(),
+                    "IMDS gave a value that is not a valid {} record value; not using this source",
+                    source.rtype()
+                );
+                continue;
+            };
+            found.push(Desired {
                 set: RecordSet {
                     name: name.clone(),
                     rtype: source.rtype().into(),
@@ -112,15 +128,18 @@ impl Facts {
                 source,
             });
         }
-        Err(Error::NoSource {
-            name: name.clone(),
-            tried: record
-                .sources
-                .iter()
-                .map(|s| format!("{s} ({})", s.absent_because()))
-                .collect::<Vec<_>>()
-                .join("; "),
-            only_public_hostname: record.sources == [RecordSource::PublicHostname],
-        })
+        if found.is_empty() {
+            return Err(Error::NoSource {
+                name: name.clone(),
+                tried: record
+                    .sources
+                    .iter()
+                    .map(|s| format!("{s} ({})", s.absent_because()))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                only_public_hostname: record.sources == [RecordSource::PublicHostname],
+            });
+        }
+        Ok(found)
     }
 }

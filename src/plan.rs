@@ -1,14 +1,25 @@
 //! Deciding what to write, given what the zone holds: pure functions.
 //!
-//! - `overwrite` (default): UPSERT the desired set; when the name holds a set
-//!   of a type that cannot coexist (CNAME ↔ A/AAAA), DELETE that exact set and
-//!   CREATE the new one in the same atomic batch.
+//! The zone is the user's data. The deletion rule (README, "What a run may
+//! delete"):
+//! - A run only ever deletes **address sets** (CNAME, A, AAAA) at its own
+//!   name, and only those that conflict with what it writes: a CNAME
+//!   conflicts with every other type, A and AAAA only with a CNAME. It never
+//!   deletes any other type (MX, TXT, CAA, SRV, NS, ...), nor alias or
+//!   routing-policy sets.
+//! - When a set it may not delete makes the desired type impossible (an MX
+//!   beside a wanted CNAME), the next source in the record's list is tried
+//!   (an A coexists with MX and TXT); with none left the run stops with the
+//!   blocking types named (exit 65).
+//! - `overwrite` (default): UPSERT the desired set; a conflicting address set
+//!   is DELETEd (exactly as read) in the same atomic batch that CREATEs the
+//!   new one.
 //! - `keep`: the name is written only if it is free, already points here, or
 //!   its owner record (`_ec2-dns-updater.<name>` TXT holding an instance id)
 //!   names this instance. Every write is a compare-and-swap: the batch DELETEs
-//!   the exact set it read and CREATEs the new one, so a concurrent change by
-//!   someone else makes the batch fail instead of being overwritten.
-//! - delete: remove the set only if it still points at this instance (and, in
+//!   the exact sets it read and CREATEs the new ones, so a concurrent change
+//!   by someone else makes the batch fail instead of being overwritten.
+//! - delete: remove a set only if it still points at this instance (and, in
 //!   `keep` mode, is not owned by another instance), with an exact DELETE.
 
 use crate::config::OnConflict;
@@ -20,13 +31,21 @@ use crate::route53::xml::{Change, ChangeAction, Existing, RecordSet};
 pub const OWNER_PREFIX: &str = "_ec2-dns-updater";
 /// TTL of owner records.
 pub const OWNER_TTL: u32 = 300;
+/// The longest record name (without the trailing dot) that leaves room for
+/// its owner name within DNS's 253 characters.
+pub const MAX_OWNED_NAME: usize = 253 - OWNER_PREFIX.len() - 1;
+
+/// Record types this program writes, and so may delete when they conflict.
+const ADDRESS_TYPES: [&str; 3] = ["CNAME", "A", "AAAA"];
 
 /// What the zone holds at a name (and at its owner name).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Observed {
-    /// Record sets at exactly the name (only the types that matter).
+    /// Record sets at exactly the name, every type.
     pub sets: Vec<Existing>,
-    /// The owner TXT, when it was read (`keep` mode).
+    /// `keep` mode: the owner record's name (checked valid when the record
+    /// name was made) and the owner TXT, when there is one.
+    pub owner_name: Option<DnsName>,
     pub owner: Option<RecordSet>,
 }
 
@@ -41,21 +60,44 @@ pub enum Decision {
         current: String,
         owner: Option<String>,
     },
-    /// An alias or routing-policy record sits at the name.
-    Unmanaged { kind: &'static str },
+    /// Sets this program may not delete make the desired type impossible
+    /// (each entry: a type, with why it stays, e.g. "MX", "A (an alias record)").
+    Blocked { by: Vec<String> },
     /// delete: nothing of ours is there.
     NotOurs { why: String },
 }
 
-/// The owner record's name for `name`.
-pub fn owner_name(name: &DnsName) -> DnsName {
-    DnsName::parse(&format!("{OWNER_PREFIX}.{name}")).unwrap_or_else(|_| name.clone())
+/// Why a name cannot have an owner record.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OwnerNameError {
+    #[error(
+        "on_conflict = \"keep\" cannot guard the wildcard {0}: its owner record would not be a valid name. Use on_conflict = \"overwrite\" for wildcard names"
+    )]
+    Wildcard(DnsName),
+    #[error(
+        "on_conflict = \"keep\" needs room for the owner record {OWNER_PREFIX}.<name>: {0} is longer than {MAX_OWNED_NAME} characters"
+    )]
+    TooLong(DnsName),
 }
 
-/// The owner record this instance writes.
-pub fn owner_set(name: &DnsName, instance_id: &str) -> RecordSet {
+/// The owner record's name for `name`: `_ec2-dns-updater.<name>`. Never
+/// anything else: a name that cannot have one is an error, found when the
+/// config is loaded (literal names) or the name is filled in (templates).
+pub fn owner_name(name: &DnsName) -> Result<DnsName, OwnerNameError> {
+    if name.as_str().starts_with("*.") {
+        return Err(OwnerNameError::Wildcard(name.clone()));
+    }
+    if name.relative().len() > MAX_OWNED_NAME {
+        return Err(OwnerNameError::TooLong(name.clone()));
+    }
+    DnsName::parse(&format!("{OWNER_PREFIX}.{name}"))
+        .map_err(|_| OwnerNameError::TooLong(name.clone()))
+}
+
+/// The owner record this instance writes at `owner_name`.
+pub fn owner_set(owner_name: &DnsName, instance_id: &str) -> RecordSet {
     RecordSet {
-        name: owner_name(name),
+        name: owner_name.clone(),
         rtype: "TXT".into(),
         ttl: OWNER_TTL,
         values: vec![format!("\"{instance_id}\"")],
@@ -75,6 +117,10 @@ fn conflicts_with(rtype: &str, other: &str) -> bool {
     rtype != other && (rtype == "CNAME" || other == "CNAME")
 }
 
+fn is_address(rtype: &str) -> bool {
+    ADDRESS_TYPES.contains(&rtype)
+}
+
 fn same_values(a: &RecordSet, b: &RecordSet) -> bool {
     a.values.len() == b.values.len()
         && a.values
@@ -83,29 +129,36 @@ fn same_values(a: &RecordSet, b: &RecordSet) -> bool {
             .all(|(x, y)| same_target(x, y))
 }
 
-/// The simple sets at the name that either are of the desired type or block it.
-fn relevant<'a>(
-    desired: &RecordSet,
-    observed: &'a Observed,
-) -> Result<(Option<&'a RecordSet>, Vec<&'a RecordSet>), Decision> {
-    let mut same = None;
-    let mut blocking = Vec::new();
+/// The sets at the name that matter for `desired`.
+struct Relevant<'a> {
+    /// The simple set of the desired type.
+    same: Option<&'a RecordSet>,
+    /// Conflicting address sets: deletable by the rule.
+    conflicting: Vec<&'a RecordSet>,
+    /// What makes `desired` impossible and may not be deleted.
+    blocked_by: Vec<String>,
+}
+
+fn relevant<'a>(desired: &RecordSet, observed: &'a Observed) -> Relevant<'a> {
+    let mut r = Relevant {
+        same: None,
+        conflicting: Vec::new(),
+        blocked_by: Vec::new(),
+    };
     for existing in &observed.sets {
+        let rtype = existing.rtype();
+        let matters = rtype == desired.rtype || conflicts_with(&desired.rtype, rtype);
         match existing {
-            Existing::Special { rtype, kind, .. }
-                if rtype == &desired.rtype || conflicts_with(&desired.rtype, rtype) =>
-            {
-                return Err(Decision::Unmanaged { kind });
+            Existing::Special { kind, .. } if matters => {
+                r.blocked_by.push(format!("{rtype} ({kind})"));
             }
-            Existing::Special { .. } => {}
-            Existing::Simple(set) if set.rtype == desired.rtype => same = Some(set),
-            Existing::Simple(set) if conflicts_with(&desired.rtype, &set.rtype) => {
-                blocking.push(set)
-            }
-            Existing::Simple(_) => {}
+            Existing::Simple(set) if set.rtype == desired.rtype => r.same = Some(set),
+            Existing::Simple(set) if matters && is_address(rtype) => r.conflicting.push(set),
+            Existing::Simple(_) if matters => r.blocked_by.push(rtype.to_owned()),
+            _ => {}
         }
     }
-    Ok((same, blocking))
+    r
 }
 
 fn change(action: ChangeAction, set: &RecordSet) -> Change {
@@ -115,6 +168,32 @@ fn change(action: ChangeAction, set: &RecordSet) -> Change {
     }
 }
 
+/// Picks the first candidate (the record's sources, in order, that IMDS has
+/// a value for) the zone can hold under the deletion rule, and what to write
+/// for it. With every candidate blocked: [`Decision::Blocked`] naming all
+/// that blocks. Returns the index of the candidate decided for.
+pub fn choose_update(
+    candidates: &[RecordSet],
+    observed: &Observed,
+    policy: OnConflict,
+    instance_id: &str,
+) -> (usize, Decision) {
+    let mut by: Vec<String> = Vec::new();
+    for (i, desired) in candidates.iter().enumerate() {
+        match decide_update(desired, observed, policy, instance_id) {
+            Decision::Blocked { by: b } => {
+                for t in b {
+                    if !by.contains(&t) {
+                        by.push(t);
+                    }
+                }
+            }
+            decision => return (i, decision),
+        }
+    }
+    (0, Decision::Blocked { by })
+}
+
 /// What to write so the name holds `desired`.
 pub fn decide_update(
     desired: &RecordSet,
@@ -122,12 +201,16 @@ pub fn decide_update(
     policy: OnConflict,
     instance_id: &str,
 ) -> Decision {
-    let (same, blocking) = match relevant(desired, observed) {
-        Ok(r) => r,
-        Err(d) => return d,
-    };
-    let occupant: Option<&RecordSet> = same.or_else(|| blocking.first().copied());
-    let points_here = same.is_some_and(|s| same_values(s, desired)) && blocking.is_empty();
+    let Relevant {
+        same,
+        conflicting,
+        blocked_by,
+    } = relevant(desired, observed);
+    if !blocked_by.is_empty() {
+        return Decision::Blocked { by: blocked_by };
+    }
+    let occupant: Option<&RecordSet> = same.or_else(|| conflicting.first().copied());
+    let points_here = same.is_some_and(|s| same_values(s, desired)) && conflicting.is_empty();
     let up_to_date = points_here && same.is_some_and(|s| s.ttl == desired.ttl);
 
     match policy {
@@ -135,10 +218,10 @@ pub fn decide_update(
             if up_to_date {
                 return Decision::Unchanged;
             }
-            if blocking.is_empty() {
+            if conflicting.is_empty() {
                 return Decision::Write(vec![change(ChangeAction::Upsert, desired)]);
             }
-            let mut changes: Vec<Change> = blocking
+            let mut changes: Vec<Change> = conflicting
                 .iter()
                 .map(|b| change(ChangeAction::Delete, b))
                 .collect();
@@ -146,6 +229,12 @@ pub fn decide_update(
             Decision::Write(changes)
         }
         OnConflict::Keep => {
+            let Some(owner_name) = &observed.owner_name else {
+                // Names are checked for an owner name before any call.
+                return Decision::Blocked {
+                    by: vec!["a name without an owner record name".into()],
+                };
+            };
             let owner = observed.owner.as_ref().and_then(owner_of);
             let owned = owner.as_deref() == Some(instance_id);
             if occupant.is_some() && !points_here && !owned {
@@ -156,13 +245,13 @@ pub fn decide_update(
             }
             let mut changes = Vec::new();
             if !up_to_date {
-                for set in same.iter().chain(blocking.iter()) {
+                for set in same.iter().chain(conflicting.iter()) {
                     changes.push(change(ChangeAction::Delete, set));
                 }
                 changes.push(change(ChangeAction::Create, desired));
             }
             if !owned {
-                let mine = owner_set(&desired.name, instance_id);
+                let mine = owner_set(owner_name, instance_id);
                 if let Some(old) = &observed.owner {
                     changes.push(change(ChangeAction::Delete, old));
                 }
@@ -177,6 +266,31 @@ pub fn decide_update(
     }
 }
 
+/// Delete, over the record's candidates: the first that the zone holds
+/// pointing at this instance (the name may hold the A of a boot whose CNAME
+/// was blocked). Returns the index of the candidate decided for.
+pub fn choose_delete(
+    candidates: &[RecordSet],
+    observed: &Observed,
+    policy: OnConflict,
+    instance_id: &str,
+) -> (usize, Decision) {
+    let mut first = None;
+    for (i, desired) in candidates.iter().enumerate() {
+        let decision = decide_delete(desired, observed, policy, instance_id);
+        if matches!(decision, Decision::Write(_)) {
+            return (i, decision);
+        }
+        first.get_or_insert(decision);
+    }
+    (
+        0,
+        first.unwrap_or_else(|| Decision::NotOurs {
+            why: "no source has a value".into(),
+        }),
+    )
+}
+
 /// What to delete so the name no longer points at this instance, if it does.
 pub fn decide_delete(
     desired: &RecordSet,
@@ -184,11 +298,16 @@ pub fn decide_delete(
     policy: OnConflict,
     instance_id: &str,
 ) -> Decision {
-    let (same, _) = match relevant(desired, observed) {
-        Ok(r) => r,
-        Err(d) => return d,
-    };
-    let Some(current) = same else {
+    let special = observed.sets.iter().find_map(|e| match e {
+        Existing::Special { rtype, kind, .. } if *rtype == desired.rtype => Some(*kind),
+        _ => None,
+    });
+    if let Some(kind) = special {
+        return Decision::NotOurs {
+            why: format!("it is {kind}"),
+        };
+    }
+    let Some(current) = relevant(desired, observed).same else {
         return Decision::NotOurs {
             why: format!("there is no {} record", desired.rtype),
         };
@@ -234,10 +353,15 @@ mod tests {
         }
     }
 
+    fn web_owner() -> DnsName {
+        owner_name(&DnsName::parse("web.example.com").unwrap()).unwrap()
+    }
+
     fn observed(sets: &[RecordSet], owner: Option<&str>) -> Observed {
         Observed {
             sets: sets.iter().cloned().map(Existing::Simple).collect(),
-            owner: owner.map(|o| owner_set(&DnsName::parse("web.example.com").unwrap(), o)),
+            owner_name: Some(web_owner()),
+            owner: owner.map(|o| owner_set(&web_owner(), o)),
         }
     }
 
@@ -423,17 +547,141 @@ mod tests {
                 rtype: "A".into(),
                 kind: "an alias record",
             }],
-            owner: None,
+            ..Observed::default()
         };
         assert_eq!(
             decide_update(&want, &o, OnConflict::Overwrite, ME),
-            Decision::Unmanaged {
-                kind: "an alias record"
+            Decision::Blocked {
+                by: vec!["A (an alias record)".into()]
             }
         );
+        // An alias A does not stop an AAAA.
+        let aaaa = set("AAAA", 60, "2001:db8::1");
         assert_eq!(
-            owner_name(&want.name).as_str(),
-            "_ec2-dns-updater.web.example.com."
+            choose_update(&[want, aaaa.clone()], &o, OnConflict::Overwrite, ME),
+            (1, Decision::Write(vec![change(Upsert, &aaaa)]))
+        );
+        assert!(matches!(
+            decide_delete(&set("A", 60, "192.0.2.1"), &o, OnConflict::Overwrite, ME),
+            Decision::NotOurs { .. }
+        ));
+        assert_eq!(web_owner().as_str(), "_ec2-dns-updater.web.example.com.");
+    }
+
+    #[test]
+    fn other_types_at_the_name_are_never_deleted() {
+        // m.example.com holds A, MX and TXT (SPF); sources: hostname, then ipv4.
+        let a_old = set("A", 60, "198.51.100.7");
+        let mx = set("MX", 300, "10 mail.example.com");
+        let spf = set("TXT", 300, "\"v=spf1 -all\"");
+        let zone = observed(&[a_old.clone(), mx, spf], None);
+        let cname = set("CNAME", 60, "ec2-1.example.net");
+        let a_new = set("A", 60, "203.0.113.25");
+        for policy in [OnConflict::Overwrite, OnConflict::Keep] {
+            assert_eq!(
+                decide_update(&cname, &zone, policy, ME),
+                Decision::Blocked {
+                    by: vec!["MX".into(), "TXT".into()]
+                },
+                "{policy:?}"
+            );
+        }
+        // The CNAME is impossible; the A coexists with MX and TXT.
+        assert_eq!(
+            choose_update(
+                &[cname.clone(), a_new.clone()],
+                &zone,
+                OnConflict::Overwrite,
+                ME
+            ),
+            (1, Decision::Write(vec![change(Upsert, &a_new)]))
+        );
+        // Nothing left: blocked, naming every type in the way.
+        assert_eq!(
+            choose_update(
+                std::slice::from_ref(&cname),
+                &zone,
+                OnConflict::Overwrite,
+                ME
+            ),
+            (
+                0,
+                Decision::Blocked {
+                    by: vec!["MX".into(), "TXT".into()]
+                }
+            )
+        );
+        // A CNAME conflicts with A and AAAA, which are deleted in overwrite.
+        let aaaa = set("AAAA", 60, "2001:db8::1");
+        assert_eq!(
+            decide_update(
+                &cname,
+                &observed(&[a_old.clone(), aaaa.clone()], None),
+                OnConflict::Overwrite,
+                ME
+            ),
+            Decision::Write(vec![
+                change(Delete, &a_old),
+                change(Delete, &aaaa),
+                change(Create, &cname)
+            ])
+        );
+        // An A beside a TXT: the TXT does not matter, the A is upserted.
+        let txt_only = observed(&[set("TXT", 300, "\"hello\"")], None);
+        assert_eq!(
+            decide_update(&a_new, &txt_only, OnConflict::Overwrite, ME),
+            Decision::Write(vec![change(Upsert, &a_new)])
+        );
+    }
+
+    #[test]
+    fn keep_deletes_only_its_own_conflicting_sets() {
+        let cname = set("CNAME", 60, "ec2-1.example.net");
+        let foreign_a = set("A", 60, "198.51.100.7");
+        // Not ours: refused, nothing deleted.
+        assert!(matches!(
+            decide_update(
+                &cname,
+                &observed(std::slice::from_ref(&foreign_a), None),
+                OnConflict::Keep,
+                ME
+            ),
+            Decision::Conflict { .. }
+        ));
+        // Ours by the owner record: the A goes, the CNAME comes, CAS.
+        assert_eq!(
+            decide_update(
+                &cname,
+                &observed(std::slice::from_ref(&foreign_a), Some(ME)),
+                OnConflict::Keep,
+                ME
+            ),
+            Decision::Write(vec![change(Delete, &foreign_a), change(Create, &cname)])
+        );
+    }
+
+    #[test]
+    fn owner_names_are_valid_or_an_error() {
+        let wild = DnsName::parse("*.a.example.com").unwrap();
+        assert_eq!(owner_name(&wild), Err(OwnerNameError::Wildcard(wild)));
+        let label = "a".repeat(60);
+        let long =
+            DnsName::parse(&format!("{label}.{label}.{label}.{}.com", "b".repeat(50))).unwrap();
+        assert_eq!(long.relative().len(), MAX_OWNED_NAME + 1);
+        assert_eq!(owner_name(&long), Err(OwnerNameError::TooLong(long)));
+        let fits =
+            DnsName::parse(&format!("{label}.{label}.{label}.{}.com", "b".repeat(49))).unwrap();
+        assert_eq!(owner_name(&fits).unwrap().relative().len(), 253);
+    }
+
+    #[test]
+    fn delete_finds_the_candidate_that_points_here() {
+        let cname = set("CNAME", 60, "ec2-1.example.net");
+        let a = set("A", 60, "203.0.113.25");
+        let zone = observed(&[a.clone(), set("MX", 300, "10 mail.example.com")], None);
+        assert_eq!(
+            choose_delete(&[cname, a.clone()], &zone, OnConflict::Overwrite, ME),
+            (1, Decision::Write(vec![change(Delete, &a)]))
         );
     }
 }

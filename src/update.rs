@@ -2,13 +2,22 @@
 //! zone holds (small listings) → decisions (`plan.rs`) → one atomic batch per
 //! zone → wait for INSYNC. A compare-and-swap batch that loses a race is
 //! re-read and decided again.
+//!
+//! Never "live" before INSYNC: a submitted change's id is kept in the state
+//! directory until it is INSYNC, so a rerun after a wait that timed out (the
+//! record already reads right) waits for that change before it exits 0; and
+//! a batch whose answer was lost, retried and then "lost the race" against
+//! itself is confirmed with a compare-and-swap of identical data, whose
+//! change is waited for.
 
 use crate::config::{OnConflict, Record};
 use crate::context::Context;
+use crate::dns_name::DnsName;
 use crate::error::Error;
 use crate::facts::{Desired, Facts};
 use crate::outcome::{Outcome, RecordOutcome, Status};
 use crate::plan::{self, Decision, Observed};
+use crate::route53::Route53;
 use crate::route53::client::Route53Error;
 use crate::route53::wait;
 use crate::route53::xml::{self, Change, ChangeAction, Existing, RecordSet};
@@ -33,32 +42,58 @@ pub enum Mode {
 pub struct Target {
     pub record: Record,
     pub zone: Zone,
+    /// The preferred value: the first source IMDS has a value for.
     pub desired: Desired,
+    /// The later sources with a value, for a name where sets this program
+    /// may not delete block the preferred type.
+    pub fallbacks: Vec<Desired>,
+    /// `keep`: the owner record's name (valid: checked before any call).
+    pub owner_name: Option<DnsName>,
 }
 
-/// Fills in names, zones and desired values for every record.
+impl Target {
+    /// The preferred value, then the fallbacks.
+    pub fn candidates(&self) -> impl Iterator<Item = &Desired> {
+        std::iter::once(&self.desired).chain(&self.fallbacks)
+    }
+}
+
+/// Fills in names, desired values and zones for every record. Names are
+/// filled in and checked for every record (IMDS reads only) before the first
+/// Route 53 call, so a bad name never follows a half-made lookup.
 pub async fn targets(
     ctx: &Context,
     facts: &mut Facts,
     zones: &mut Zones,
 ) -> Result<Vec<Target>, Error> {
-    let mut targets: Vec<Target> = Vec::with_capacity(ctx.config.records.len());
+    let mut named: Vec<(&Record, Vec<Desired>, Option<DnsName>)> =
+        Vec::with_capacity(ctx.config.records.len());
     for record in &ctx.config.records {
         let name = facts.name(&ctx.imds, record, ctx.deadline()).await?;
-        if targets.iter().any(|t| t.desired.set.name == name) {
+        if named.iter().any(|(_, c, _)| c[0].set.name == name) {
             return Err(Error::DuplicateName { name });
         }
-        let desired = facts
-            .desired(&ctx.imds, record, &name, ctx.deadline())
+        let owner_name = match record.on_conflict {
+            OnConflict::Keep => Some(plan::owner_name(&name)?),
+            OnConflict::Overwrite => None,
+        };
+        let candidates = facts
+            .candidates(&ctx.imds, record, &name, ctx.deadline())
             .await?;
+        named.push((record, candidates, owner_name));
+    }
+    let mut targets: Vec<Target> = Vec::with_capacity(named.len());
+    for (record, mut candidates, owner_name) in named {
+        let desired = candidates.remove(0);
+        let name = &desired.set.name;
         let zone = zones
             .resolve(&ctx.route53, &record.zone, ctx.deadline())
             .await?;
         if let Some(zone_name) = &zone.name
-            && (!name.is_within(zone_name) || &name == zone_name)
+            && (!name.is_within(zone_name) || name == zone_name)
         {
             return Err(Error::OutsideZone {
-                name,
+                name: name.clone(),
                 zone: zone_name.clone(),
             });
         }
@@ -66,6 +101,8 @@ pub async fn targets(
             record: record.clone(),
             zone,
             desired,
+            fallbacks: candidates,
+            owner_name,
         });
     }
     Ok(targets)
@@ -116,7 +153,41 @@ pub async fn apply(
         outcomes
             .extend(converge_zone(ctx, mode, &zone_id, &in_zone, instance_id, dry_run, out).await?);
     }
+    if mode == Mode::Update && !dry_run && ctx.config.route53.wait {
+        settle_earlier_changes(ctx).await?;
+    }
     Ok(Outcome::new(ctx, outcomes, dry_run))
+}
+
+/// Waits for the changes an earlier run submitted and never saw INSYNC (its
+/// wait timed out, or it was stopped): the zone reads right at once after a
+/// change, but the name is live only when the change is INSYNC. Changes of
+/// this run were waited for already and forgotten.
+async fn settle_earlier_changes(ctx: &Context) -> Result<(), Error> {
+    for id in ctx.state.pending_changes() {
+        let info = match ctx.route53.get_change(&id, ctx.deadline()).await {
+            Ok(info) => info,
+            // Route 53 forgets changes after a while; so can we.
+            Err(e) if e.code() == Some("NoSuchChange") => {
+                ctx.state.forget_pending_change(&id);
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if !info.insync {
+            info!(change_id = %id, "an earlier run's change is still PENDING; waiting for INSYNC before saying the name is live");
+            let waited = wait::until_insync(
+                &ctx.route53,
+                &id,
+                ctx.config.route53.wait_timeout,
+                ctx.deadline(),
+            )
+            .await?;
+            info!(change_id = %id, polls = waited.polls + 1, waited_ms = waited.elapsed.as_millis() as u64, "the earlier change is INSYNC");
+        }
+        ctx.state.forget_pending_change(&id);
+    }
+    Ok(())
 }
 
 fn zones_in_order(targets: &[Target]) -> Vec<String> {
@@ -129,46 +200,70 @@ fn zones_in_order(targets: &[Target]) -> Vec<String> {
     ids
 }
 
-/// What the zone holds for a target: the sets at its name (one type, or
-/// every type when the record may change type or is guarded by `keep`) and,
-/// in `keep` mode, its owner record.
+/// What the zone holds for a target: the sets at its name, every type (one
+/// listing: a type switch, and the types the run must never delete, are
+/// seen from the same call), and, in `keep` mode, its owner record.
 pub async fn observe(ctx: &Context, zone: &str, target: &Target) -> Result<Observed, Error> {
-    let record = &target.record;
     let name = &target.desired.set.name;
-    let one_type = record.types().len() == 1 && record.on_conflict == OnConflict::Overwrite;
-    let rtype = one_type.then_some(target.desired.set.rtype.as_str());
     let sets = ctx
         .route53
-        .records_at(zone, name, rtype, ctx.deadline())
+        .records_at(zone, name, None, ctx.deadline())
         .await?;
-    let owner = if record.on_conflict == OnConflict::Keep {
-        let owner_name = plan::owner_name(name);
-        ctx.route53
-            .records_at(zone, &owner_name, Some("TXT"), ctx.deadline())
+    let owner = match &target.owner_name {
+        Some(owner_name) => ctx
+            .route53
+            .records_at(zone, owner_name, Some("TXT"), ctx.deadline())
             .await?
             .into_iter()
             .find_map(|e| match e {
                 Existing::Simple(s) => Some(s),
                 Existing::Special { .. } => None,
-            })
-    } else {
-        None
+            }),
+        None => None,
     };
     debug!(record = %name, ?sets, ?owner, "observed");
-    Ok(Observed { sets, owner })
+    Ok(Observed {
+        sets,
+        owner_name: target.owner_name.clone(),
+        owner,
+    })
 }
 
-fn decide(mode: Mode, target: &Target, observed: &Observed, instance_id: &str) -> Decision {
+/// The decision for a target, and the candidate it is for.
+fn decide<'t>(
+    mode: Mode,
+    target: &'t Target,
+    observed: &Observed,
+    instance_id: &str,
+) -> (&'t Desired, Decision) {
     let policy = target.record.on_conflict;
-    match mode {
-        Mode::Update => plan::decide_update(&target.desired.set, observed, policy, instance_id),
-        Mode::Delete => plan::decide_delete(&target.desired.set, observed, policy, instance_id),
+    let candidates: Vec<&Desired> = target.candidates().collect();
+    let sets: Vec<RecordSet> = candidates.iter().map(|d| d.set.clone()).collect();
+    let (i, decision) = match mode {
+        Mode::Update => plan::choose_update(&sets, observed, policy, instance_id),
+        Mode::Delete => plan::choose_delete(&sets, observed, policy, instance_id),
+    };
+    if i > 0 {
+        info!(
+            record = %target.desired.set.name,
+            preferred = %target.desired.source,
+            using = %candidates[i].source,
+            "the name holds record sets that exclude the preferred type; using the next source"
+        );
     }
+    (candidates[i], decision)
 }
 
 /// The batch comment: who wrote the change.
 pub fn comment(instance_id: &str) -> String {
     format!("ec2-dns-updater on {instance_id}")
+}
+
+/// One target's decision in a round: the candidate chosen and what to do.
+struct Decided<'t> {
+    desired: &'t Desired,
+    observed: Observed,
+    decision: Decision,
 }
 
 async fn converge_zone(
@@ -181,24 +276,39 @@ async fn converge_zone(
     out: &mut dyn Write,
 ) -> Result<Vec<RecordOutcome>, Error> {
     let mut round = 0;
+    // A lost race may have been lost against our own batch, applied by
+    // Route 53 while its answer was lost and then retried.
+    let mut raced = false;
     loop {
         round += 1;
-        let mut decided: Vec<(&Target, Observed, Decision)> = Vec::with_capacity(targets.len());
+        let mut decided: Vec<Decided> = Vec::with_capacity(targets.len());
         for &t in targets {
             let observed = observe(ctx, zone, t).await?;
-            let decision = decide(mode, t, &observed, instance_id);
-            if let Decision::Unmanaged { kind } = decision {
-                return Err(Error::Unmanaged {
+            let (desired, decision) = decide(mode, t, &observed, instance_id);
+            if let Decision::Blocked { by } = &decision {
+                return Err(Error::Blocked {
                     name: t.desired.set.name.clone(),
                     zone: zone.to_owned(),
-                    kind,
+                    wanted: t
+                        .candidates()
+                        .map(|d| d.set.rtype.clone())
+                        .collect::<Vec<_>>()
+                        .join(" or "),
+                    by: by.join(", "),
                 });
             }
-            decided.push((t, observed, decision));
+            decided.push(Decided {
+                desired,
+                observed,
+                decision,
+            });
+        }
+        if raced && mode == Mode::Update && !dry_run {
+            confirm_own_write(&mut decided);
         }
         let changes: Vec<Change> = decided
             .iter()
-            .flat_map(|(_, _, d)| match d {
+            .flat_map(|d| match &d.decision {
                 Decision::Write(c) => c.clone(),
                 _ => Vec::new(),
             })
@@ -221,14 +331,7 @@ async fn converge_zone(
                 let insync = if info.insync {
                     Some(true)
                 } else if mode == Mode::Update && ctx.config.route53.wait {
-                    let waited = wait::until_insync(
-                        &ctx.route53,
-                        &info.id,
-                        ctx.config.route53.wait_timeout,
-                        ctx.deadline(),
-                    )
-                    .await?;
-                    info!(change_id = %info.id, polls = waited.polls, waited_ms = waited.elapsed.as_millis() as u64, "change is INSYNC");
+                    wait_for(ctx, &ctx.route53, &info.id).await?;
                     Some(true)
                 } else {
                     Some(false)
@@ -236,6 +339,7 @@ async fn converge_zone(
                 return Ok(outcomes(mode, &decided, insync, false));
             }
             Err(e) if lost_a_race(&e, &changes) && round < MAX_ROUNDS => {
+                raced = true;
                 warn!(
                     zone,
                     round,
@@ -244,6 +348,49 @@ async fn converge_zone(
                 );
             }
             Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Waits for this run's change, keeping its id in the state directory until
+/// it is INSYNC (a run stopped or timed out before then leaves it for the
+/// next run to wait on).
+async fn wait_for(ctx: &Context, route53: &Route53, id: &str) -> Result<(), Error> {
+    ctx.state.remember_pending_change(id);
+    let waited =
+        wait::until_insync(route53, id, ctx.config.route53.wait_timeout, ctx.deadline()).await?;
+    info!(change_id = %id, polls = waited.polls, waited_ms = waited.elapsed.as_millis() as u64, "change is INSYNC");
+    // This change is later than any an earlier run left: those are INSYNC too.
+    ctx.state.forget_pending_changes();
+    Ok(())
+}
+
+/// After a lost race, a name that now reads exactly as this run wants may
+/// have been written by this run's own batch (applied, answer lost, retried):
+/// its change was never seen, so it cannot be waited for. Rewrite identical
+/// data with a compare-and-swap (DELETE the set as read, CREATE it again) and
+/// wait for that change instead: a change is INSYNC only after every earlier
+/// one, and someone else's concurrent write still makes the batch fail.
+fn confirm_own_write(decided: &mut [Decided]) {
+    for d in decided.iter_mut() {
+        if d.decision != Decision::Unchanged {
+            continue;
+        }
+        let current = d.observed.sets.iter().find_map(|e| match e {
+            Existing::Simple(s) if s.rtype == d.desired.set.rtype => Some(s),
+            _ => None,
+        });
+        if let Some(current) = current {
+            d.decision = Decision::Write(vec![
+                Change {
+                    action: ChangeAction::Delete,
+                    set: current.clone(),
+                },
+                Change {
+                    action: ChangeAction::Create,
+                    set: d.desired.set.clone(),
+                },
+            ]);
         }
     }
 }
@@ -267,14 +414,15 @@ fn current_text(desired: &RecordSet, observed: &Observed) -> Option<String> {
 
 fn outcomes(
     mode: Mode,
-    decided: &[(&Target, Observed, Decision)],
+    decided: &[Decided],
     insync: Option<bool>,
     dry_run: bool,
 ) -> Vec<RecordOutcome> {
     decided
         .iter()
-        .map(|(t, observed, decision)| {
-            let desired = &t.desired.set;
+        .map(|d| {
+            let (observed, decision) = (&d.observed, &d.decision);
+            let desired = &d.desired.set;
             let status = match (decision, mode, dry_run) {
                 (Decision::Unchanged, _, _) => Status::AlreadyRight,
                 (Decision::Write(_), Mode::Update, true) => Status::WouldChange,
@@ -286,8 +434,8 @@ fn outcomes(
                     owner: owner.clone(),
                 },
                 (Decision::NotOurs { why }, _, _) => Status::LeftAlone { why: why.clone() },
-                (Decision::Unmanaged { kind }, _, _) => Status::LeftAlone {
-                    why: (*kind).to_owned(),
+                (Decision::Blocked { by }, _, _) => Status::LeftAlone {
+                    why: format!("the name holds {}", by.join(", ")),
                 },
             };
             RecordOutcome {
@@ -303,14 +451,20 @@ fn outcomes(
 
 fn print_plan(
     zone: &str,
-    decided: &[(&Target, Observed, Decision)],
+    decided: &[Decided],
     changes: &[Change],
     instance_id: &str,
     out: &mut dyn Write,
 ) {
     let mut text = String::new();
-    for (t, observed, decision) in decided {
-        let d = &t.desired.set;
+    for Decided {
+        desired,
+        observed,
+        decision,
+        ..
+    } in decided
+    {
+        let d = &desired.set;
         text.push_str(&format!("record {} {} in zone {zone}\n", d.name, d.rtype));
         let current = current_text(d, observed).unwrap_or_else(|| "(none)".into());
         let ttl = observed
@@ -326,7 +480,7 @@ fn print_plan(
             "  desired: {} (TTL {}, from {})\n",
             d.values_text(),
             d.ttl,
-            t.desired.source
+            desired.source
         ));
         let action = match decision {
             Decision::Unchanged => "none, already right".to_owned(),
@@ -339,7 +493,7 @@ fn print_plan(
                 "none: the name belongs to someone else (on_conflict = \"keep\")".into()
             }
             Decision::NotOurs { why } => format!("none: {why}"),
-            Decision::Unmanaged { kind } => format!("none: {kind}"),
+            Decision::Blocked { by } => format!("none: the name holds {}", by.join(", ")),
         };
         text.push_str(&format!("  action:  {action}\n"));
     }

@@ -82,6 +82,9 @@ pub enum FaultKind {
     Oversized,
     /// Route 53: 403 `ExpiredToken`. IMDS: 401 (the session token is refused).
     ExpiredToken,
+    /// Route 53: carry the request out, then answer 500 `InternalFailure`, as
+    /// when the answer to an applied change is lost on the way. IMDS: 500.
+    LoseAnswer,
 }
 
 /// Size of an [`FaultKind::Oversized`] body: 48 MiB.
@@ -174,6 +177,7 @@ fn parse_kind(text: &str) -> Result<FaultKind, FaultSpecError> {
         "malformed" => FaultKind::Malformed,
         "oversized" => FaultKind::Oversized,
         "expired-token" => FaultKind::ExpiredToken,
+        "lose-answer" => FaultKind::LoseAnswer,
         other => {
             if let Some(secs) = other.strip_prefix("delay=") {
                 let secs: f64 = secs

@@ -24,6 +24,10 @@ use tracing::{debug, warn};
 pub const API_VERSION: &str = "2013-04-01";
 /// A listing of every type at one name reads this many sets.
 const TYPES_PER_NAME: u32 = 8;
+/// Later pages at one name (routing-policy sets: up to 100 per type).
+const PAGE_AT_NAME: u32 = 100;
+/// At most this many pages at one name.
+const MAX_PAGES_PER_NAME: u32 = 10;
 
 /// The Route 53 operations this program calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -244,7 +248,10 @@ impl Route53 {
     }
 
     /// The record sets at exactly `name` (and `rtype`, when given), read
-    /// with one small listing: `maxitems=1` for one type, never the whole zone.
+    /// with small listings: `maxitems=1` for one type; for every type, one
+    /// page of [`TYPES_PER_NAME`], and further pages only while the listing
+    /// is still at `name` (many types or routing-policy sets). Never the
+    /// whole zone; entries at later names are skipped unread.
     pub async fn records_at(
         &self,
         zone: &str,
@@ -253,27 +260,47 @@ impl Route53 {
         deadline: Deadline,
     ) -> Result<Vec<Existing>, Route53Error> {
         let op = Operation::ListResourceRecordSets;
-        let mut path = format!(
+        let base = format!(
             "/{API_VERSION}/hostedzone/{zone}/rrset?name={}",
             uri_encode(name.as_str())
         );
-        match rtype {
-            Some(t) => path.push_str(&format!("&type={}&maxitems=1", uri_encode(t))),
-            None => path.push_str(&format!("&maxitems={TYPES_PER_NAME}")),
+        let mut path = match rtype {
+            Some(t) => format!("{base}&type={}&maxitems=1", uri_encode(t)),
+            None => format!("{base}&maxitems={TYPES_PER_NAME}"),
+        };
+        let mut found = Vec::new();
+        for page in 1.. {
+            let answer = self.send(op, Method::GET, &path, None, deadline).await?;
+            let listing = xml::parse_list(&answer.body, name).map_err(|e| malformed(op, e))?;
+            found.extend(
+                listing
+                    .sets
+                    .into_iter()
+                    .filter(|s| rtype.is_none_or(|r| r == s.rtype())),
+            );
+            match listing.next_at_name {
+                Some(next) if rtype.is_none() && page < MAX_PAGES_PER_NAME => {
+                    path = format!(
+                        "{base}&type={}&maxitems={PAGE_AT_NAME}",
+                        uri_encode(&next.rtype)
+                    );
+                    if let Some(id) = next.identifier {
+                        path.push_str(&format!("&identifier={}", uri_encode(&id)));
+                    }
+                }
+                Some(_) if rtype.is_none() => {
+                    return Err(malformed(
+                        op,
+                        xml::XmlError::new(format!(
+                            "{name} holds more than {} record sets",
+                            TYPES_PER_NAME + (MAX_PAGES_PER_NAME - 1) * PAGE_AT_NAME
+                        )),
+                    ));
+                }
+                _ => break,
+            }
         }
-        let answer = self.send(op, Method::GET, &path, None, deadline).await?;
-        let sets = xml::parse_list(&answer.body).map_err(|e| malformed(op, e))?;
-        // The listing starts at (name, type) and runs on into later names.
-        Ok(sets
-            .into_iter()
-            .filter(|s| {
-                let (n, t) = match s {
-                    Existing::Simple(set) => (&set.name, &set.rtype),
-                    Existing::Special { name, rtype, .. } => (name, rtype),
-                };
-                n == name && rtype.is_none_or(|r| r == t)
-            })
-            .collect())
+        Ok(found)
     }
 
     /// Submits one atomic batch.

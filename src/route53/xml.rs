@@ -39,6 +39,16 @@ pub enum Existing {
     },
 }
 
+impl Existing {
+    /// The set's type (`A`, `CNAME`, `MX`, ...).
+    pub fn rtype(&self) -> &str {
+        match self {
+            Existing::Simple(set) => &set.rtype,
+            Existing::Special { rtype, .. } => rtype,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChangeAction {
     Create,
@@ -88,6 +98,13 @@ pub struct HostedZone {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct XmlError(String);
+
+impl XmlError {
+    /// An answer that parsed but cannot be used, for this reason.
+    pub fn new(reason: impl Into<String>) -> Self {
+        XmlError(reason.into())
+    }
+}
 
 /// The `ChangeResourceRecordSetsRequest` body, elements in schema order.
 pub fn change_batch(comment: Option<&str>, changes: &[Change]) -> String {
@@ -154,6 +171,10 @@ fn parse_root<'de, T: Deserialize<'de>>(body: &'de str, root: &str) -> Result<T,
 #[serde(rename_all = "PascalCase")]
 struct ListResponse {
     resource_record_sets: Option<RawSets>,
+    is_truncated: Option<bool>,
+    next_record_name: Option<String>,
+    next_record_type: Option<String>,
+    next_record_identifier: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -187,13 +208,37 @@ struct RawRecord {
     value: String,
 }
 
-/// The record sets of a ListResourceRecordSets page, in order.
-pub fn parse_list(body: &str) -> Result<Vec<Existing>, XmlError> {
+/// One page of ListResourceRecordSets, seen from one name.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Listing {
+    /// The record sets at exactly that name, in order.
+    pub sets: Vec<Existing>,
+    /// Where the next page starts when it is still at that name (a name with
+    /// more sets than one page holds: many types, or routing-policy sets).
+    pub next_at_name: Option<NextAtName>,
+}
+
+/// `NextRecordType` and `NextRecordIdentifier` of a truncated listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NextAtName {
+    pub rtype: String,
+    pub identifier: Option<String>,
+}
+
+/// The record sets at `name` in one ListResourceRecordSets page.
+///
+/// A listing starts at a name and runs on into later names, which can hold
+/// anything Route 53 accepts (RFC 2317 `0/25`, `@`, spaces, all as `\ooo`
+/// escapes). Entries at other names are skipped without being judged, so a
+/// neighbour this program cannot represent never makes the answer unreadable;
+/// only the sets at `name` must be well formed.
+pub fn parse_list(body: &str, name: &DnsName) -> Result<Listing, XmlError> {
     let doc: ListResponse = parse_root(body, "ListResourceRecordSetsResponse")?;
-    let mut out = Vec::new();
+    let mut sets = Vec::new();
     for raw in doc.resource_record_sets.map(|s| s.sets).unwrap_or_default() {
-        let name = DnsName::from_route53(&raw.name)
-            .map_err(|e| XmlError(format!("record name {:?} is not a DNS name: {e}", raw.name)))?;
+        if DnsName::from_route53(raw.name.trim()).ok().as_ref() != Some(name) {
+            continue;
+        }
         let rtype = raw.rtype.trim().to_owned();
         let kind = if raw.alias_target.is_some() {
             Some("an alias record")
@@ -202,10 +247,14 @@ pub fn parse_list(body: &str) -> Result<Vec<Existing>, XmlError> {
         } else {
             None
         };
-        out.push(match kind {
-            Some(kind) => Existing::Special { name, rtype, kind },
+        sets.push(match kind {
+            Some(kind) => Existing::Special {
+                name: name.clone(),
+                rtype,
+                kind,
+            },
             None => Existing::Simple(RecordSet {
-                name,
+                name: name.clone(),
                 rtype,
                 ttl: raw
                     .ttl
@@ -217,7 +266,20 @@ pub fn parse_list(body: &str) -> Result<Vec<Existing>, XmlError> {
             }),
         });
     }
-    Ok(out)
+    let same_name = doc
+        .next_record_name
+        .as_deref()
+        .and_then(|n| DnsName::from_route53(n.trim()).ok())
+        .as_ref()
+        == Some(name);
+    let next_at_name = match (doc.is_truncated, same_name, doc.next_record_type) {
+        (Some(true), true, Some(rtype)) => Some(NextAtName {
+            rtype: rtype.trim().to_owned(),
+            identifier: doc.next_record_identifier,
+        }),
+        _ => None,
+    };
+    Ok(Listing { sets, next_at_name })
 }
 
 // ---- ChangeResourceRecordSets / GetChange -----------------------------------
@@ -286,21 +348,23 @@ struct RawZoneConfig {
 /// The zones of a ListHostedZonesByName page, in order.
 pub fn parse_hosted_zones(body: &str) -> Result<Vec<HostedZone>, XmlError> {
     let doc: ZonesResponse = parse_root(body, "ListHostedZonesByNameResponse")?;
-    doc.hosted_zones
+    // Zones whose names are not host names (a reverse zone for an RFC 2317
+    // delegation, `0/25.2.0.192.in-addr.arpa`) can never be the zone a
+    // record names: skipped, like every other zone that does not match.
+    Ok(doc
+        .hosted_zones
         .map(|z| z.zones)
         .unwrap_or_default()
         .into_iter()
-        .map(|z| {
+        .filter_map(|z| {
             let id = z.id.trim();
-            Ok(HostedZone {
+            Some(HostedZone {
                 id: id.strip_prefix("/hostedzone/").unwrap_or(id).to_owned(),
-                name: DnsName::from_route53(&z.name).map_err(|e| {
-                    XmlError(format!("zone name {:?} is not a DNS name: {e}", z.name))
-                })?,
+                name: DnsName::from_route53(z.name.trim()).ok()?,
                 private: z.config.and_then(|c| c.private_zone).unwrap_or(false),
             })
         })
-        .collect()
+        .collect())
 }
 
 // ---- errors -----------------------------------------------------------------
@@ -430,19 +494,65 @@ mod tests {
 <ResourceRecordSet><Name>w.example.com.</Name><Type>A</Type><SetIdentifier>one</SetIdentifier><Weight>1</Weight><TTL>60</TTL><ResourceRecords><ResourceRecord><Value>192.0.2.1</Value></ResourceRecord><ResourceRecord><Value>192.0.2.2</Value></ResourceRecord></ResourceRecords></ResourceRecordSet>
 </ResourceRecordSets><IsTruncated>true</IsTruncated><NextRecordName>x.example.com.</NextRecordName><NextRecordType>A</NextRecordType><MaxItems>3</MaxItems></ListResourceRecordSetsResponse>"#
         );
-        let sets = parse_list(&body).unwrap();
-        assert_eq!(sets.len(), 3);
+        let at = |n: &str| parse_list(&body, &DnsName::parse(n).unwrap()).unwrap();
+        let web = at("web.example.com");
         let mut expected = set("web.example.com", "old.example.net");
         expected.ttl = 300;
-        assert_eq!(sets[0], Existing::Simple(expected));
+        assert_eq!(web.sets, vec![Existing::Simple(expected)]);
+        assert_eq!(web.next_at_name, None);
+        let wild = at("*.example.com").sets;
         assert!(
-            matches!(&sets[1], Existing::Special { kind: "an alias record", name, .. } if name.as_str() == "*.example.com.")
+            matches!(&wild[..], [Existing::Special { kind: "an alias record", name, .. }] if name.as_str() == "*.example.com.")
         );
-        assert!(matches!(&sets[2], Existing::Special { .. }));
+        assert!(matches!(
+            &at("w.example.com").sets[..],
+            [Existing::Special { .. }]
+        ));
+        assert_eq!(
+            at("x.example.com").next_at_name,
+            Some(NextAtName {
+                rtype: "A".into(),
+                identifier: None
+            })
+        );
         let empty = format!(
             r#"<ListResourceRecordSetsResponse xmlns="{NAMESPACE}"><ResourceRecordSets/><IsTruncated>false</IsTruncated><MaxItems>1</MaxItems></ListResourceRecordSetsResponse>"#
         );
-        assert_eq!(parse_list(&empty).unwrap(), vec![]);
+        assert_eq!(at("web.example.com"), at("web.example.com"));
+        assert_eq!(
+            parse_list(&empty, &DnsName::parse("web.example.com").unwrap()).unwrap(),
+            Listing::default()
+        );
+    }
+
+    #[test]
+    fn neighbours_that_are_not_host_names_are_skipped() {
+        // After the target: an RFC 2317 delegation, a label with '@', one with
+        // a space, a TXT without TTL we cannot judge. None is the target.
+        let body = format!(
+            r#"<ListResourceRecordSetsResponse xmlns="{NAMESPACE}"><ResourceRecordSets>
+<ResourceRecordSet><Name>web.example.com.</Name><Type>A</Type><TTL>60</TTL><ResourceRecords><ResourceRecord><Value>192.0.2.1</Value></ResourceRecord></ResourceRecords></ResourceRecordSet>
+<ResourceRecordSet><Name>xa\05725.example.com.</Name><Type>CNAME</Type><TTL>60</TTL><ResourceRecords><ResourceRecord><Value>x</Value></ResourceRecord></ResourceRecords></ResourceRecordSet>
+<ResourceRecordSet><Name>a\100b.example.com.</Name><Type>TXT</Type></ResourceRecordSet>
+<ResourceRecordSet><Name>a\040b.example.com.</Name><Type>TXT</Type><TTL>60</TTL></ResourceRecordSet>
+</ResourceRecordSets><IsTruncated>true</IsTruncated><NextRecordName>z\057.example.com.</NextRecordName><NextRecordType>A</NextRecordType><MaxItems>4</MaxItems></ListResourceRecordSetsResponse>"#
+        );
+        let web = parse_list(&body, &DnsName::parse("web.example.com").unwrap()).unwrap();
+        assert_eq!(web.sets.len(), 1);
+        assert_eq!(web.next_at_name, None);
+        // The same page seen from a name that is not in it: nothing, no error.
+        let other = parse_list(&body, &DnsName::parse("v.example.com").unwrap()).unwrap();
+        assert_eq!(other, Listing::default());
+        // A zone listing with a classless reverse zone beside the one asked for.
+        let zones = format!(
+            r#"<ListHostedZonesByNameResponse xmlns="{NAMESPACE}"><HostedZones>
+<HostedZone><Id>/hostedzone/Z1</Id><Name>0\05725.2.0.192.in-addr.arpa.</Name><Config><PrivateZone>false</PrivateZone></Config></HostedZone>
+<HostedZone><Id>/hostedzone/Z2</Id><Name>example.com.</Name><Config><PrivateZone>false</PrivateZone></Config></HostedZone>
+</HostedZones></ListHostedZonesByNameResponse>"#
+        );
+        let zones = parse_hosted_zones(&zones).unwrap();
+        assert_eq!(zones.len(), 1);
+        assert_eq!(zones[0].id, "Z2");
     }
 
     #[test]
@@ -505,10 +615,13 @@ mod tests {
             "garbage",
             "<ListResourceRecordSetsResponse>",
             "<ListResourceRecordSetsResponse><ResourceRecordSets><ResourceRecordSet><Name>x</Name></ResourceRecordSet></ResourceRecordSets></ListResourceRecordSetsResponse>",
-            "<ListResourceRecordSetsResponse><ResourceRecordSets><ResourceRecordSet><Name>a b</Name><Type>A</Type><TTL>1</TTL></ResourceRecordSet></ResourceRecordSets></ListResourceRecordSetsResponse>",
+            "<ListResourceRecordSetsResponse><ResourceRecordSets><ResourceRecordSet><Name>a.</Name><Type>A</Type></ResourceRecordSet></ResourceRecordSets></ListResourceRecordSetsResponse>",
             "<ListResourceRecordSetsResponse><ResourceRecordSets><ResourceRecordSet><Name>a.</Name><Type>A</Type><TTL>-1</TTL></ResourceRecordSet></ResourceRecordSets></ListResourceRecordSetsResponse>",
         ] {
-            assert!(parse_list(body).is_err(), "{body:?}");
+            assert!(
+                parse_list(body, &DnsName::parse("a").unwrap()).is_err(),
+                "{body:?}"
+            );
         }
         assert!(parse_change_info("<GetChangeResponse><ChangeInfo><Id>/change/../x</Id><Status>INSYNC</Status></ChangeInfo></GetChangeResponse>", "GetChangeResponse").is_err());
     }

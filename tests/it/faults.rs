@@ -185,7 +185,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         test: "invalid_change_batch_is_sent_once",
-        fault: "HTTP 400 `InvalidChangeBatch` (an A record holds the name)",
+        fault: "HTTP 400 `InvalidChangeBatch` (an A record appears at the name between the read and the UPSERT)",
         behaviour: "no retry; the error quotes Route 53",
         exit: 65,
         within_secs: 5,
@@ -210,7 +210,7 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         test: "sigterm_exits_promptly_and_a_rerun_converges",
         fault: "SIGTERM while a change hangs, and while waiting for INSYNC",
-        behaviour: "stops at once (in-flight request dropped), logs why; the rerun writes or confirms the record",
+        behaviour: "stops at once (in-flight request dropped), logs why; the rerun writes the record, or waits for the stopped run's change to be INSYNC",
         exit: 75,
         within_secs: 1,
         typical: "exit < 10 ms after the signal; the rerun exits 0",
@@ -911,13 +911,24 @@ async fn a_route53_server_that_never_answers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_change_batch_is_sent_once() {
-    let env = Env::start(fast()).await;
-    env.sim.put_record(
-        ZONE,
-        RecordSet::new("web.example.com", "A", 60, vec!["192.0.2.10".to_owned()]),
-    );
+    // The name is free when read; an A appears before the UPSERT arrives.
+    let env = Env::start(with_faults(vec![fault(
+        op(Operation::ChangeResourceRecordSets),
+        FaultKind::Delay(Duration::from_millis(1500)),
+        1,
+    )]))
+    .await;
     let config = config_file(&env, "30s", "", "");
-    let run = update(&env, &config).await;
+    let racer = async {
+        while env.count(Operation::ListResourceRecordSets) == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        env.sim.put_record(
+            ZONE,
+            RecordSet::new("web.example.com", "A", 60, vec!["192.0.2.10".to_owned()]),
+        );
+    };
+    let (run, ()) = tokio::join!(update(&env, &config), racer);
     Scenario::get("invalid_change_batch_is_sent_once").check(&run);
     run.expect_stderr("InvalidChangeBatch");
     assert_eq!(env.count(Operation::ChangeResourceRecordSets), 1);
@@ -1007,8 +1018,9 @@ async fn sigterm_exits_promptly_and_a_rerun_converges() {
     assert_eq!(env.cname("web.example.com").as_deref(), Some(OLD));
     run_ok_again(&env, &config).await;
 
-    // Killed while waiting for INSYNC: the change stands; the rerun confirms it.
-    let env = Env::start(with_route53(|r| r.propagation = Duration::from_secs(30))).await;
+    // Killed while waiting for INSYNC: the change stands; the rerun finds the
+    // record right and waits for that change to be INSYNC before exiting 0.
+    let env = Env::start(with_route53(|r| r.propagation = Duration::from_secs(4))).await;
     env.sim
         .put_record(ZONE, RecordSet::cname("web.example.com", 60, OLD));
     let config = config_file(&env, "30s", "", "");
@@ -1024,5 +1036,7 @@ async fn sigterm_exits_promptly_and_a_rerun_converges() {
         again.summary()
     );
     assert_eq!(env.count(Operation::ChangeResourceRecordSets), before);
+    again.expect_stderr("an earlier run's change is still PENDING");
+    assert!(env.count(Operation::GetChange) >= 1);
     assert_eq!(env.cname("web.example.com").as_deref(), Some(HOSTNAME));
 }

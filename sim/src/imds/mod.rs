@@ -252,6 +252,7 @@ fn fault_answer(kind: FaultKind, path: &str) -> Outcome {
             "text/plain",
             SimBody::oversized("ec2-", OVERSIZED_BYTES),
         ),
+        FaultKind::LoseAnswer => error_page(500),
         // Handled before this is called.
         FaultKind::Delay(_) => error_page(500),
     };

@@ -185,10 +185,12 @@ async fn process(
             ));
         }
     };
+    let mut lose_answer = false;
     if let Some(kind) = state.faults.take(false, Some(op)) {
         state.recorder.count(|s| s.faults_served += 1);
         match kind {
             FaultKind::Delay(d) => tokio::time::sleep(d).await,
+            FaultKind::LoseAnswer => lose_answer = true,
             other => return fault_answer(other, rid),
         }
     }
@@ -256,6 +258,9 @@ async fn process(
         Operation::GetChange => ops::get_change(state, id),
         Operation::ListHostedZonesByName => ops::list_hosted_zones_by_name(state, query),
     };
+    if lose_answer {
+        return fault_answer(FaultKind::Status(500), rid);
+    }
     Outcome::Answer(match result {
         Ok(xml) => xml_answer(xml),
         Err(e) => error_answer(&e, rid),
@@ -324,7 +329,9 @@ fn fault_answer(kind: FaultKind, rid: &str) -> Outcome {
         ),
         FaultKind::ExpiredToken => ApiError::expired_token(),
         // Handled by the caller.
-        FaultKind::Delay(_) => ApiError::new(500, "InternalFailure", "An internal error occurred."),
+        FaultKind::Delay(_) | FaultKind::LoseAnswer => {
+            ApiError::new(500, "InternalFailure", "An internal error occurred.")
+        }
     };
     Outcome::Answer(error_answer(&err, rid))
 }

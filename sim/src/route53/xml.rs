@@ -471,9 +471,24 @@ pub(crate) fn change_info_response(root: &str, info: &ChangeInfo<'_>) -> String 
     out
 }
 
+/// A name as Route 53 writes it in answers: every character outside
+/// `a-z 0-9 - _` (and `*`, wildcard or not) as a three-digit octal escape;
+/// dots between labels stay.
+pub(crate) fn escape_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for b in name.bytes() {
+        if b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_' || b == b'.' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("\\{b:03o}"));
+        }
+    }
+    out
+}
+
 fn push_rrset(out: &mut String, set: &RecordSet) {
     out.push_str("<ResourceRecordSet>");
-    push_el(out, "Name", &set.name);
+    push_el(out, "Name", &escape_name(&set.name));
     push_el(out, "Type", &set.rtype);
     push_el(out, "TTL", &set.ttl.to_string());
     out.push_str("<ResourceRecords>");
@@ -503,7 +518,7 @@ pub(crate) fn list_rrsets_response(
         if next.is_some() { "true" } else { "false" },
     );
     if let Some((name, rtype)) = next {
-        push_el(&mut out, "NextRecordName", name);
+        push_el(&mut out, "NextRecordName", &escape_name(name));
         push_el(&mut out, "NextRecordType", rtype);
     }
     push_el(&mut out, "MaxItems", &max_items.to_string());
@@ -533,7 +548,7 @@ pub(crate) fn list_zones_by_name_response(
     for zone in zones {
         out.push_str("<HostedZone>");
         push_el(&mut out, "Id", &format!("/hostedzone/{}", zone.id));
-        push_el(&mut out, "Name", &zone.name);
+        push_el(&mut out, "Name", &escape_name(&zone.name));
         push_el(&mut out, "CallerReference", &format!("sim-{}", zone.id));
         out.push_str("<Config>");
         push_el(

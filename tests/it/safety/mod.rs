@@ -45,14 +45,14 @@ pub fn render() -> String {
          afterwards (or that nothing was sent). The rules themselves (what a run\n\
          may delete, what a name template may render) are in the README.\n\
          \n\
-         | case | what the updater does | exit | test |\n\
-         |---|---|---|---|\n",
+         | item | case | what the updater does | exit | test |\n\
+         |---|---|---|---|---|\n",
     );
     for (module, cases) in all() {
         for c in cases {
             out.push_str(&format!(
-                "| {} | {} | {} | `safety::{module}::{}` |\n",
-                c.case, c.behaviour, c.exit, c.test
+                "| {} | {} | {} | {} | `safety::{module}::{}` |\n",
+                c.item, c.case, c.behaviour, c.exit, c.test
             ));
         }
     }

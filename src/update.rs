@@ -43,8 +43,13 @@ pub async fn targets(
     zones: &mut Zones,
 ) -> Result<Vec<Target>, Error> {
     let mut targets: Vec<Target> = Vec::with_capacity(ctx.config.records.len());
+    // Every name first: a template value that is not one label fails before
+    // any Route 53 call (zone lookups included).
+    let mut names = Vec::with_capacity(ctx.config.records.len());
     for record in &ctx.config.records {
-        let name = facts.name(&ctx.imds, record, ctx.deadline()).await?;
+        names.push(facts.name(&ctx.imds, record, ctx.deadline()).await?);
+    }
+    for (record, name) in ctx.config.records.iter().zip(names) {
         if targets.iter().any(|t| t.desired.set.name == name) {
             return Err(Error::DuplicateName { name });
         }

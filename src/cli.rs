@@ -112,8 +112,7 @@ pub enum Command {
 
 fn parse_interval(text: &str) -> Result<Duration, String> {
     match crate::duration::parse(text) {
-        Some(d) if d >= Duration::from_secs(1) => Ok(d),
-        Some(_) => Err("the interval must be at least 1s".into()),
+        Some(d) => crate::duration::check(d, Duration::from_secs(1), crate::duration::MAX),
         None => Err(format!("{text:?} is not a duration (e.g. 60s, 5m)")),
     }
 }
@@ -150,5 +149,7 @@ mod tests {
             matches!(w.command, Some(Command::Watch { interval }) if interval == Duration::from_secs(300))
         );
         assert!(Cli::try_parse_from(["x", "watch", "--interval", "0s"]).is_err());
+        assert!(Cli::try_parse_from(["x", "watch", "--interval", "24h"]).is_ok());
+        assert!(Cli::try_parse_from(["x", "watch", "--interval", "25h"]).is_err());
     }
 }

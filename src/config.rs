@@ -40,6 +40,13 @@ pub const DEFAULT_IMDS_WAIT_TIMEOUT: Duration = Duration::from_secs(60);
 /// shares Route 53's 10 requests/s: about 5 minutes of queueing. The unit's
 /// `TimeoutStartSec` is set above this.
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(600);
+/// `deadline`: at least a second (nothing can finish in zero), at most a day.
+pub const DEADLINE_BOUNDS: (Duration, Duration) = (Duration::from_secs(1), duration::MAX);
+/// `route53.wait_timeout`: at least a second (`wait = false` is the way not to
+/// wait), at most a day; `deadline` cuts it short anyway.
+pub const WAIT_TIMEOUT_BOUNDS: (Duration, Duration) = (Duration::from_secs(1), duration::MAX);
+/// `imds.wait_timeout`: zero means one attempt without waiting for IMDS to come up.
+pub const IMDS_WAIT_TIMEOUT_BOUNDS: (Duration, Duration) = (Duration::ZERO, duration::MAX);
 /// Route 53 accepts TTLs from 0 to 2^31 - 1 seconds.
 pub const MAX_TTL: u32 = 2_147_483_647;
 
@@ -186,8 +193,7 @@ struct RawConfig {
     route53: RawRoute53,
     #[serde(default)]
     imds: RawImds,
-    #[serde(default, deserialize_with = "duration::deserialize_option")]
-    deadline: Option<Duration>,
+    deadline: Option<Spanned<duration::Setting>>,
     metrics_file: Option<PathBuf>,
 }
 
@@ -196,10 +202,33 @@ struct RawConfig {
 struct RawRecord {
     zone: Spanned<String>,
     name: Spanned<String>,
-    ttl: Option<Spanned<i64>>,
+    ttl: Option<Spanned<Integer>>,
     private: Option<Spanned<bool>>,
     source: Option<Spanned<OneOrMany>>,
     on_conflict: Option<Spanned<String>>,
+}
+
+/// Any TOML integer, even one past `i64` (TOML itself only has `i64`, but the
+/// parser hands larger ones over as `u64`), so that the range check can name the key.
+struct Integer(i128);
+
+impl<'de> Deserialize<'de> for Integer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Integer;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an integer")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Integer, E> {
+                Ok(Integer(v.into()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Integer, E> {
+                Ok(Integer(v.into()))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Deserialize)]
@@ -216,8 +245,7 @@ struct RawRoute53 {
     region: Option<Spanned<String>>,
     signing: Option<Spanned<String>>,
     wait: Option<bool>,
-    #[serde(default, deserialize_with = "duration::deserialize_option")]
-    wait_timeout: Option<Duration>,
+    wait_timeout: Option<Spanned<duration::Setting>>,
     ca_bundle: Option<PathBuf>,
 }
 
@@ -226,8 +254,7 @@ struct RawRoute53 {
 struct RawImds {
     endpoint: Option<Spanned<String>>,
     v1_fallback: Option<bool>,
-    #[serde(default, deserialize_with = "duration::deserialize_option")]
-    wait_timeout: Option<Duration>,
+    wait_timeout: Option<Spanned<duration::Setting>>,
 }
 
 impl Config {
@@ -295,6 +322,22 @@ impl Validator<'_> {
         })
     }
 
+    /// A duration setting within `bounds` (inclusive), or an error naming `key`.
+    fn duration(
+        &self,
+        value: Option<Spanned<duration::Setting>>,
+        key: &str,
+        (min, max): (Duration, Duration),
+    ) -> Result<Option<Duration>, ConfigError> {
+        let Some(value) = value else {
+            return Ok(None);
+        };
+        match duration::check(value.get_ref().0, min, max) {
+            Ok(d) => Ok(Some(d)),
+            Err(message) => self.invalid(value.span(), key.to_owned(), message),
+        }
+    }
+
     fn validate(&self, raw: RawConfig) -> Result<Config, ConfigError> {
         let mut records = Vec::with_capacity(raw.records.len());
         for (i, r) in raw.records.into_iter().enumerate() {
@@ -316,7 +359,9 @@ impl Validator<'_> {
             records,
             route53: self.route53(raw.route53)?,
             imds: self.imds(raw.imds)?,
-            deadline: raw.deadline.unwrap_or(DEFAULT_DEADLINE),
+            deadline: self
+                .duration(raw.deadline, "deadline", DEADLINE_BOUNDS)?
+                .unwrap_or(DEFAULT_DEADLINE),
             metrics_file: raw.metrics_file,
         })
     }
@@ -389,9 +434,32 @@ impl Validator<'_> {
                 );
             }
         }
+        // A template's placeholders stand below the zone: the zone's own labels
+        // are written out, so no tag can move the record to another zone (the
+        // policy for a zone given by name allows every zone id).
+        if let (
+            ZoneRef::Name {
+                name: zone_name, ..
+            },
+            false,
+        ) = (&zone, name.is_static())
+            && !name
+                .literal_suffix()
+                .is_some_and(|suffix| suffix.is_within(zone_name))
+        {
+            return self.invalid(
+                raw.name.span(),
+                key("name"),
+                format!(
+                    "{:?}: placeholders must stand below zone {zone_name}, whose labels are written out (like \"{{instance_id}}.{}\")",
+                    name.as_str(),
+                    zone_name.relative()
+                ),
+            );
+        }
         let ttl = match raw.ttl {
             None => DEFAULT_TTL,
-            Some(t) => match u32::try_from(*t.get_ref()) {
+            Some(t) => match u32::try_from(t.get_ref().0) {
                 Ok(v) if v <= MAX_TTL => v,
                 _ => {
                     return self.invalid(
@@ -399,7 +467,7 @@ impl Validator<'_> {
                         key("ttl"),
                         format!(
                             "{} is out of range: Route 53 accepts 0 to {MAX_TTL} seconds",
-                            t.get_ref()
+                            t.get_ref().0
                         ),
                     );
                 }
@@ -530,7 +598,13 @@ impl Validator<'_> {
             region,
             signing,
             wait: raw.wait.unwrap_or(true),
-            wait_timeout: raw.wait_timeout.unwrap_or(DEFAULT_WAIT_TIMEOUT),
+            wait_timeout: self
+                .duration(
+                    raw.wait_timeout,
+                    "route53.wait_timeout",
+                    WAIT_TIMEOUT_BOUNDS,
+                )?
+                .unwrap_or(DEFAULT_WAIT_TIMEOUT),
             ca_bundle: raw.ca_bundle,
         })
     }
@@ -553,7 +627,13 @@ impl Validator<'_> {
         Ok(ImdsSettings {
             endpoint,
             v1_fallback: raw.v1_fallback.unwrap_or(true),
-            wait_timeout: raw.wait_timeout.unwrap_or(DEFAULT_IMDS_WAIT_TIMEOUT),
+            wait_timeout: self
+                .duration(
+                    raw.wait_timeout,
+                    "imds.wait_timeout",
+                    IMDS_WAIT_TIMEOUT_BOUNDS,
+                )?
+                .unwrap_or(DEFAULT_IMDS_WAIT_TIMEOUT),
         })
     }
 
@@ -715,6 +795,67 @@ mod tests {
         assert!(!c.imds.v1_fallback);
         let e = parse("deadline = \"soon\"\n").unwrap_err().to_string();
         assert!(e.contains("invalid duration"), "{e}");
+    }
+
+    #[test]
+    fn durations_are_bounded_and_name_their_key() {
+        for (text, key) in [
+            ("deadline = 18446744073709551615", "deadline"),
+            ("deadline = \"18446744073709551615s\"", "deadline"),
+            ("deadline = \"25h\"", "deadline"),
+            ("deadline = 0", "deadline"),
+            (
+                "[route53]\nwait_timeout = \"100000h\"",
+                "route53.wait_timeout",
+            ),
+            ("[route53]\nwait_timeout = \"0s\"", "route53.wait_timeout"),
+            (
+                "[imds]\nwait_timeout = 9223372036854775807",
+                "imds.wait_timeout",
+            ),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert!(
+                matches!(&e, ConfigError::Invalid { key: k, .. } if k == key),
+                "{text}: {e}"
+            );
+            assert!(e.to_string().contains(&format!(": {key}: ")), "{text}: {e}");
+        }
+        let c = parse(
+            "deadline = \"24h\"\n[route53]\nwait_timeout = \"1s\"\n[imds]\nwait_timeout = 0\n",
+        )
+        .unwrap();
+        assert_eq!(c.deadline, duration::MAX);
+        assert_eq!(c.imds.wait_timeout, Duration::ZERO);
+        for ttl in ["-1", "2147483648", "18446744073709551615"] {
+            let e = parse(&format!(
+                "[[record]]\nzone = \"Z1\"\nname = \"a.example.com\"\nttl = {ttl}\n"
+            ))
+            .unwrap_err()
+            .to_string();
+            assert!(
+                e.contains(&format!("record[0].ttl: {ttl} is out of range")),
+                "{ttl}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_template_names_the_zone_in_full() {
+        let ok = "[[record]]\nzone = \"example.com\"\nname = \"{tag:Name}.fleet.example.com\"\n";
+        assert!(parse(ok).is_ok());
+        for name in [
+            "{tag:Name}.com",
+            "web.{tag:Name}.com",
+            "{tag:Name}.example.org",
+        ] {
+            let e = parse(&format!(
+                "[[record]]\nzone = \"example.com\"\nname = \"{name}\"\n"
+            ))
+            .unwrap_err()
+            .to_string();
+            assert!(e.contains("record[0].name"), "{name}: {e}");
+        }
     }
 
     #[test]

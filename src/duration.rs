@@ -1,9 +1,58 @@
 //! Durations as operators write them: `90`, `"90s"`, `"1500ms"`, `"5m"`, `"1h"`,
 //! `"1m30s"`. A bare number means seconds.
+//!
+//! Every duration setting is bounded ([`check`]): at most [`MAX`] (a day), so
+//! `Instant::now() + d` can never overflow and a typo such as
+//! `deadline = 18446744073709551615` is a config error naming the key, not
+//! a panic.
 
-use serde::de::{self, Deserializer, Visitor};
+use serde::de::{self, Deserialize, Deserializer, Visitor};
 use std::fmt;
 use std::time::Duration;
+
+/// The longest any duration setting or flag may be: a day. A boot-time run
+/// that needs longer is stuck, and a `watch` interval longer than that
+/// misses a day of Elastic IP moves.
+pub const MAX: Duration = Duration::from_secs(24 * 3600);
+
+/// `d` if it lies in `min..=max`, else a message for the operator.
+pub fn check(d: Duration, min: Duration, max: Duration) -> Result<Duration, String> {
+    if d > max {
+        Err(format!(
+            "{} is too long: at most {} is allowed",
+            display_long(d),
+            display(max)
+        ))
+    } else if d < min {
+        Err(format!(
+            "{} is too short: at least {} is needed",
+            display(d),
+            display(min)
+        ))
+    } else {
+        Ok(d)
+    }
+}
+
+/// [`display`], but as plain seconds past [`MAX`] (no "5124095576030431h").
+fn display_long(d: Duration) -> String {
+    if d > MAX {
+        format!("{}s", d.as_secs())
+    } else {
+        display(d)
+    }
+}
+
+/// A duration as written in the config, for `toml::Spanned` (so a bad value
+/// can be reported with its key and line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Setting(pub Duration);
+
+impl<'de> Deserialize<'de> for Setting {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        deserialize(d).map(Setting)
+    }
+}
 
 /// Parses `"1m30s"`, `"250ms"`, `"60"`...; `None` when malformed or empty.
 pub fn parse(text: &str) -> Option<Duration> {
@@ -80,11 +129,6 @@ pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error
     d.deserialize_any(DurationVisitor)
 }
 
-/// Like [`deserialize`], for `Option<Duration>` fields.
-pub fn deserialize_option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
-    deserialize(d).map(Some)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,5 +160,24 @@ mod tests {
             assert_eq!(parse(text), Some(Duration::from_secs(secs)));
         }
         assert_eq!(display(Duration::from_millis(1500)), "1500ms");
+    }
+
+    #[test]
+    fn checks_bounds_without_overflow() {
+        let s = Duration::from_secs;
+        assert_eq!(check(s(60), s(1), MAX), Ok(s(60)));
+        assert_eq!(check(MAX, s(1), MAX), Ok(MAX));
+        assert_eq!(check(s(0), s(0), MAX), Ok(s(0)));
+        let e = check(s(u64::MAX), s(1), MAX).unwrap_err();
+        assert_eq!(
+            e,
+            "18446744073709551615s is too long: at most 24h is allowed"
+        );
+        let e = check(s(0), s(1), MAX).unwrap_err();
+        assert_eq!(e, "0s is too short: at least 1s is needed");
+        // The largest thing the parser accepts is still just "too long".
+        let huge = parse("18446744073709551615s").unwrap();
+        assert!(check(huge, s(1), MAX).is_err());
+        assert_eq!(parse("18446744073709551615h"), None);
     }
 }

@@ -4,6 +4,17 @@
 //!   with the condition keys `route53:ChangeResourceRecordSetsNormalizedRecordNames`,
 //!   `...RecordTypes` and `...Actions` to exactly the names, types and actions
 //!   this program sends (names from templates become `StringLike` patterns);
+//!   A template's pattern is wider than what it renders: `StringLike`'s `*`
+//!   matches any characters, dots included, so `*.example.com` alone would
+//!   also allow `a.b.example.com`, `_acme-challenge.example.com` and the
+//!   wildcard record itself (`\052.example.com`, as the key normalizes `*`).
+//!   Each placeholder renders one label of `a-z 0-9 -`, so the same statement
+//!   also says `ForAllValues:StringNotLike` for what its `*` must never hold:
+//!   a dot, a `_`, a `\` escape ([`denied_names`]). IAM has no character
+//!   classes, so this is the tightest it can say. A denial that would also
+//!   refuse a name the config itself writes (the owner record
+//!   `_ec2-dns-updater.<name>` is two labels and starts with `_`) is left out
+//!   or, for the dot, weakened to "no two extra labels".
 //! - `route53:ListResourceRecordSets` on those zones;
 //! - `route53:GetChange` (changes have no zone in their ARN);
 //! - `route53:ListHostedZonesByName` only when a zone is given by name (that
@@ -81,18 +92,24 @@ pub fn document(config: &Config, allow_delete: bool) -> Value {
         } else {
             "ForAllValues:StringEquals"
         };
+        let mut condition = json!({
+            operator: {
+                "route53:ChangeResourceRecordSetsNormalizedRecordNames": needs.names,
+                "route53:ChangeResourceRecordSetsRecordTypes": needs.types,
+                "route53:ChangeResourceRecordSetsActions": needs.actions,
+            }
+        });
+        let denied = denied_names(&needs.names);
+        if !denied.is_empty() {
+            condition["ForAllValues:StringNotLike"] =
+                json!({ "route53:ChangeResourceRecordSetsNormalizedRecordNames": denied });
+        }
         statements.push(json!({
             "Sid": format!("ChangeOwnRecords{}", i + 1),
             "Effect": "Allow",
             "Action": "route53:ChangeResourceRecordSets",
             "Resource": arn,
-            "Condition": {
-                operator: {
-                    "route53:ChangeResourceRecordSetsNormalizedRecordNames": needs.names,
-                    "route53:ChangeResourceRecordSetsRecordTypes": needs.types,
-                    "route53:ChangeResourceRecordSetsActions": needs.actions,
-                }
-            }
+            "Condition": condition,
         }));
     }
     let arns: BTreeSet<&String> = zones.iter().map(|(a, _)| a).collect();
@@ -121,6 +138,69 @@ pub fn document(config: &Config, allow_delete: bool) -> Value {
         }));
     }
     json!({ "Version": "2012-10-17", "Statement": statements })
+}
+
+/// For each `*` of the allowed patterns (each stands for placeholder values,
+/// which are `a-z 0-9 -` only), `StringNotLike` patterns for the same name
+/// with that `*` holding what a placeholder never renders: a dot (one more
+/// label), a `_`, a `\` (Route 53's escapes: `\052` is a wildcard). Each
+/// alternative list is tried in order and the first that refuses no name the
+/// config may write is kept.
+fn denied_names(allowed: &BTreeSet<String>) -> BTreeSet<String> {
+    const FORBIDDEN: [&[&str]; 3] = [&["*.*", "*.*.*"], &["*_*"], &["*\\*"]];
+    let mut denied = BTreeSet::new();
+    for pattern in allowed {
+        for (k, _) in pattern.match_indices('*') {
+            for alternatives in FORBIDDEN {
+                let usable = alternatives
+                    .iter()
+                    .map(|infix| format!("{}{infix}{}", &pattern[..k], &pattern[k + 1..]))
+                    .find(|deny| {
+                        !allowed
+                            .iter()
+                            .any(|ours| may_match(deny.as_bytes(), ours.as_bytes()))
+                    });
+                denied.extend(usable);
+            }
+        }
+    }
+    denied
+}
+
+/// Whether the `StringLike` pattern `deny` (`*`: any characters) matches some
+/// name that `ours` stands for (`*`: placeholder values, `a-z 0-9 -`). Errs
+/// towards `true` (it lets `*` in `ours` be empty), which only ever drops a
+/// denial, never refuses one of our names.
+fn may_match(deny: &[u8], ours: &[u8]) -> bool {
+    let label = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-';
+    let mut seen = vec![vec![false; ours.len() + 1]; deny.len() + 1];
+    let mut todo = vec![(0, 0)];
+    while let Some((i, j)) = todo.pop() {
+        if std::mem::replace(&mut seen[i][j], true) {
+            continue;
+        }
+        match (deny.get(i), ours.get(j)) {
+            (None, None) => return true,
+            // The deny star takes nothing more, or the next character (or
+            // everything) `ours` produces at j.
+            (Some(b'*'), next) => {
+                todo.push((i + 1, j));
+                if next.is_some() {
+                    todo.push((i, j + 1));
+                }
+            }
+            // Our placeholder ends here, or produces the deny's literal.
+            (literal, Some(b'*')) => {
+                todo.push((i, j + 1));
+                if literal.is_some_and(|&c| label(c)) {
+                    todo.push((i + 1, j));
+                }
+            }
+            (Some(c), Some(d)) if c == d => todo.push((i + 1, j + 1)),
+            _ => {}
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -191,5 +271,146 @@ mod tests {
         );
         assert_eq!(s[3]["Action"], "route53:ListHostedZonesByName");
         assert_eq!(s.as_array().unwrap().len(), 4);
+        assert_eq!(
+            s[0]["Condition"]["ForAllValues:StringNotLike"]["route53:ChangeResourceRecordSetsNormalizedRecordNames"],
+            json!([
+                "*.*.*.fleet.example.com",
+                "*\\*.fleet.example.com",
+                "_ec2-dns-updater.*.*.fleet.example.com",
+                "_ec2-dns-updater.*\\*.fleet.example.com",
+                "_ec2-dns-updater.*_*.fleet.example.com"
+            ])
+        );
+    }
+
+    /// IAM's `StringLike`: `*` any characters (dots too), `?` one.
+    fn string_like(pattern: &[u8], name: &[u8]) -> bool {
+        match (pattern.first(), name.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => {
+                string_like(&pattern[1..], name)
+                    || (!name.is_empty() && string_like(pattern, &name[1..]))
+            }
+            (Some(b'?'), Some(_)) => string_like(&pattern[1..], &name[1..]),
+            (Some(p), Some(n)) if p == n => string_like(&pattern[1..], &name[1..]),
+            _ => false,
+        }
+    }
+
+    /// Whether the policy's first statement lets one batch change `name`.
+    fn allows(doc: &Value, name: &str) -> bool {
+        let cond = &doc["Statement"][0]["Condition"];
+        let key = "route53:ChangeResourceRecordSetsNormalizedRecordNames";
+        let list = |op: &str| -> Vec<String> {
+            cond[op][key]
+                .as_array()
+                .map(|a| a.iter().map(|v| v.as_str().unwrap().to_owned()).collect())
+                .unwrap_or_default()
+        };
+        let hit = |patterns: Vec<String>| {
+            patterns
+                .iter()
+                .any(|p| string_like(p.as_bytes(), name.as_bytes()))
+        };
+        hit(list("ForAllValues:StringLike")) && !hit(list("ForAllValues:StringNotLike"))
+    }
+
+    #[test]
+    fn a_templated_name_allows_one_label_and_not_a_wildcard_or_deeper_names() {
+        let doc = document(
+            &config("[[record]]\nzone = \"Z1\"\nname = \"{tag:Name}.example.com\"\n"),
+            false,
+        );
+        let cond = &doc["Statement"][0]["Condition"];
+        assert_eq!(
+            cond["ForAllValues:StringLike"]["route53:ChangeResourceRecordSetsNormalizedRecordNames"],
+            json!(["*.example.com"])
+        );
+        assert_eq!(
+            cond["ForAllValues:StringNotLike"]["route53:ChangeResourceRecordSetsNormalizedRecordNames"],
+            json!(["*.*.example.com", "*\\*.example.com", "*_*.example.com"])
+        );
+        for ours in ["web.example.com", "web-1.example.com", "i-0abc.example.com"] {
+            assert!(allows(&doc, ours), "{ours}");
+        }
+        for theirs in [
+            "\\052.example.com",
+            "www.prod.example.com",
+            "a.b.c.example.com",
+            "_acme-challenge.example.com",
+            "x\\100y.example.com",
+            "example.com",
+            "web.example.org",
+        ] {
+            assert!(!allows(&doc, theirs), "{theirs}");
+        }
+    }
+
+    #[test]
+    fn with_keep_the_owner_record_stays_allowed_and_the_rest_as_tight_as_iam_can_say() {
+        let doc = document(
+            &config(
+                "[[record]]\nzone = \"Z1\"\nname = \"{tag:Name}.example.com\"\non_conflict = \"keep\"\n",
+            ),
+            false,
+        );
+        for ours in ["web.example.com", "_ec2-dns-updater.web.example.com"] {
+            assert!(allows(&doc, ours), "{ours}");
+        }
+        for theirs in [
+            "\\052.example.com",
+            "a.b.c.example.com",
+            "_ec2-dns-updater.\\052.example.com",
+            "_ec2-dns-updater.a.b.example.com",
+        ] {
+            assert!(!allows(&doc, theirs), "{theirs}");
+        }
+        // What IAM cannot tell from the owner record `_ec2-dns-updater.web`:
+        // another two-label name, or a one-label name starting with '_'.
+        assert!(allows(&doc, "www.prod.example.com"));
+        assert!(allows(&doc, "_acme-challenge.example.com"));
+    }
+
+    #[test]
+    fn a_denial_never_refuses_a_name_the_config_writes() {
+        // A static wildcard next to a template: `\052` may not be denied.
+        let doc = document(
+            &config(
+                "[[record]]\nzone = \"Z1\"\nname = \"web-{instance_id}.{region}.example.com\"\n[[record]]\nzone = \"Z1\"\nname = \"*.example.com\"\n[[record]]\nzone = \"Z1\"\nname = \"a.b.example.com\"\n",
+            ),
+            false,
+        );
+        for ours in [
+            "\\052.example.com",
+            "a.b.example.com",
+            "web-i-0abc.eu-west-1.example.com",
+        ] {
+            assert!(allows(&doc, ours), "{ours}");
+        }
+        for theirs in [
+            "web-a.b.c.example.com",
+            "web-\\052.x.example.com",
+            "web-x.\\052.example.com",
+            "web-_x.y.example.com",
+        ] {
+            assert!(!allows(&doc, theirs), "{theirs}");
+        }
+    }
+
+    #[test]
+    fn may_match_is_exact_enough() {
+        assert!(may_match(
+            b"*.*.example.com",
+            b"_ec2-dns-updater.*.example.com"
+        ));
+        assert!(!may_match(
+            b"*.*.*.example.com",
+            b"_ec2-dns-updater.*.example.com"
+        ));
+        assert!(!may_match(b"*.*.example.com", b"*.example.com"));
+        assert!(!may_match(b"*_*.example.com", b"*.example.com"));
+        assert!(may_match(b"*\\*.example.com", b"\\052.example.com"));
+        assert!(may_match(b"*.*.example.com", b"a.b.example.com"));
+        assert!(may_match(b"web-*", b"*"));
     }
 }

@@ -143,7 +143,12 @@ pub struct Deadline(Instant);
 
 impl Deadline {
     pub fn after(d: Duration) -> Self {
-        Deadline(Instant::now() + d)
+        // Settings are bounded (`duration::MAX`); saturate rather than panic anyway.
+        let now = Instant::now();
+        Deadline(
+            now.checked_add(d)
+                .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 86_400)),
+        )
     }
 
     pub fn at(&self) -> Instant {

@@ -234,7 +234,10 @@ mod tests {
             assert!(format!("{headers:?}").contains("X-Amz-Date") || scheme == Scheme::Aws3Https);
         }
         let signed = sigv4::sign(&req, &creds, time, "us-east-1", "route53");
-        assert!(signed.canonical_request.contains(TOKEN), "the token is signed");
+        assert!(
+            signed.canonical_request.contains(TOKEN),
+            "the token is signed"
+        );
         let signature = signature_in(&signed.headers.last().unwrap().value);
         assert_redacted(&signed, &[SECRET, TOKEN, &signature]);
         assert!(format!("{signed:?}").contains("x-amz-security-token:"));

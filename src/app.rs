@@ -6,6 +6,7 @@ use crate::config::{Config, ConfigError};
 use crate::context::Context;
 use crate::credentials::Env;
 use crate::error::{EXIT_CONFLICT, EXIT_OK, Error};
+use crate::lifecycle::Shutdown;
 use crate::outcome::Outcome;
 use crate::request::{self, Request};
 use crate::state::StateDir;
@@ -38,11 +39,23 @@ async fn dispatch(cli: &Cli) -> Result<u8, Error> {
     let result = match command {
         Command::Update => pass(&ctx, Mode::Update, cli.dry_run).await,
         Command::Delete { on_reboot } => {
-            if !on_reboot && lifecycle::reboot_in_progress() {
-                info!(
-                    "the system is rebooting: the records stay (this instance comes back with the same name); --on-reboot deletes anyway"
-                );
-                return Ok(EXIT_OK);
+            if !on_reboot {
+                match lifecycle::shutdown_kind() {
+                    Shutdown::Reboot => {
+                        info!(
+                            "the system is rebooting: the records stay (this instance comes back with the same name); --on-reboot deletes anyway"
+                        );
+                        return Ok(EXIT_OK);
+                    }
+                    Shutdown::Unknown(reason) => {
+                        warn!(
+                            reason = %reason,
+                            "cannot tell whether the system is rebooting ({reason}): the records stay, as for a reboot; `delete --on-reboot` deletes without asking systemd"
+                        );
+                        return Ok(EXIT_OK);
+                    }
+                    Shutdown::NotReboot => {}
+                }
             }
             pass(&ctx, Mode::Delete, cli.dry_run).await
         }
@@ -109,20 +122,29 @@ async fn pass(ctx: &Context, mode: Mode, dry_run: bool) -> Result<u8, Error> {
         }
         Err(e) => e.exit_code(),
     };
-    if !dry_run && let Some(path) = &ctx.config.metrics_file {
-        let p = ctx.pass();
-        let report = metrics::Report {
-            exit_code: code,
-            duration: p.started.elapsed(),
-            api_calls: ctx.route53.calls() - p.api_calls,
-            retries: ctx.route53.retries() - p.retries,
-            changed: result.as_ref().map_or(0, |o| o.changed() as u32),
-        };
-        if let Err(e) = metrics::write(path, &report) {
-            warn!(path = %path.display(), error = %e, "cannot write the metrics file");
-        }
+    if !dry_run {
+        write_metrics(ctx, code, result.as_ref().map_or(0, |o| o.changed() as u32));
     }
     result.map(|_| code)
+}
+
+/// Writes `metrics_file` (when configured) for the pass that just ended
+/// with `code`; a failure to write is a warning, never the run's failure.
+pub fn write_metrics(ctx: &Context, code: u8, changed: u32) {
+    let Some(path) = &ctx.config.metrics_file else {
+        return;
+    };
+    let p = ctx.pass();
+    let report = metrics::Report {
+        exit_code: code,
+        duration: p.started.elapsed(),
+        api_calls: ctx.route53.calls() - p.api_calls,
+        retries: ctx.route53.retries() - p.retries,
+        changed,
+    };
+    if let Err(e) = metrics::write(path, &report) {
+        warn!(path = %path.display(), error = %e, "cannot write the metrics file");
+    }
 }
 
 /// The summary line, with its numbers as fields for JSON logs.

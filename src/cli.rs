@@ -68,9 +68,10 @@ pub enum Command {
     /// Point the configured records at this instance (the default).
     Update,
     /// Remove the records that still point at this instance (for `ExecStop=`
-    /// at poweroff). Does nothing while the system reboots.
+    /// at poweroff). Does nothing while the system reboots, or when systemd
+    /// cannot tell (`systemctl list-jobs` fails).
     Delete {
-        /// Delete even when a reboot is in progress.
+        /// Delete without asking systemd: also during a reboot, or without systemd.
         #[arg(long)]
         on_reboot: bool,
     },

@@ -123,6 +123,10 @@ pub enum Error {
         key: String,
         tags_enabled: bool,
     },
+    #[error(
+        "IMDS gives no usable instance id (meta-data/instance-id {problem}): it names this instance in owner records and change comments. Check imds.endpoint: it must be this instance's metadata service"
+    )]
+    NoInstanceId { problem: String },
     #[error("record {name} is configured twice (after filling in its name)")]
     DuplicateName { name: DnsName },
     #[error("no hosted zone named {zone} in this account")]
@@ -169,9 +173,10 @@ impl Error {
             Error::Imds(e) => imds_exit(e),
             Error::Credentials(e) => credentials_exit(e),
             Error::Route53(e) => route53_exit(e),
-            Error::NoSource { .. } | Error::BadMetadata { .. } | Error::MissingTag { .. } => {
-                EXIT_UNAVAILABLE
-            }
+            Error::NoSource { .. }
+            | Error::BadMetadata { .. }
+            | Error::MissingTag { .. }
+            | Error::NoInstanceId { .. } => EXIT_UNAVAILABLE,
             Error::BadName { .. }
             | Error::DuplicateName { .. }
             | Error::NoSuchZone { .. }

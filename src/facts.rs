@@ -45,11 +45,17 @@ impl Facts {
         Ok(value)
     }
 
+    /// This instance's id (`i-0123456789abcdef0`). Missing or unusable is an
+    /// error (exit 69): a made-up shared id would let instances take over
+    /// each other's records under `on_conflict = "keep"`.
     pub async fn instance_id(&mut self, imds: &Imds, deadline: Deadline) -> Result<String, Error> {
-        Ok(self
+        let id = self
             .get(imds, "meta-data/instance-id", deadline)
             .await?
-            .unwrap_or_else(|| "unknown-instance".into()))
+            .ok_or_else(|| Error::NoInstanceId {
+                problem: "is absent: HTTP 404 or empty".into(),
+            })?;
+        check_instance_id(id.trim())
     }
 
     /// The record's name with its placeholders filled in.
@@ -141,5 +147,40 @@ impl Facts {
             });
         }
         Ok(found)
+    }
+}
+
+/// An instance id goes into a TXT value and a change comment: letters,
+/// digits and `-` only, at most 64 characters.
+fn check_instance_id(id: &str) -> Result<String, Error> {
+    let usable = !id.is_empty()
+        && id.len() <= 64
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if usable {
+        Ok(id.to_owned())
+    } else {
+        Err(Error::NoInstanceId {
+            problem: format!(
+                "is {:?}, not letters, digits and '-'",
+                id.chars().take(64).collect::<String>()
+            ),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instance_ids_are_checked() {
+        assert_eq!(
+            check_instance_id("i-0123456789abcdef0").unwrap(),
+            "i-0123456789abcdef0"
+        );
+        for bad in ["", "i-1 2", "i-\"x\"", "i-1.example", &"i".repeat(65)] {
+            let e = check_instance_id(bad).unwrap_err();
+            assert_eq!(e.exit_code(), crate::error::EXIT_UNAVAILABLE, "{bad:?}");
+        }
     }
 }

@@ -19,10 +19,11 @@
 //! | [`source`], [`template`], [`facts`] | record sources, name templates, what IMDS says |
 //! | [`zones`], [`plan`] | zones by name; what to write (overwrite, keep, delete), pure |
 //! | [`update`], [`outcome`] | observe → decide → one batch per zone → wait; the summary line |
-//! | [`state`], [`metrics`] | what one boot leaves for the next; the node_exporter textfile |
+//! | [`state`], [`metrics`], [`atomic_file`] | what one boot leaves for the next; the node_exporter textfile; replacing a file safely |
 //! | [`policy`], [`request`], [`watch`], [`lifecycle`], [`notify`] | the other commands: IAM policy, raw signed requests, long-running mode, reboot detection, sd_notify |
 //! | [`http`], [`secret`], [`logging`], [`error`] | HTTP clients, redacted secrets, logs, exit codes |
 pub mod app;
+pub mod atomic_file;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -4,8 +4,8 @@
 //! The last success time survives failed runs: it is carried over from the
 //! previous file.
 
+use crate::atomic_file;
 use crate::timestamp::Timestamp;
-use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
@@ -94,18 +94,15 @@ pub fn previous_success(text: &str) -> Option<i64> {
         .find_map(|l| l.strip_prefix(LAST_SUCCESS)?.trim().parse().ok())
 }
 
-/// Writes the file atomically (temporary file in the same directory, then rename).
+/// Writes the file atomically: [`atomic_file::write_atomic`] (an exclusive
+/// temporary file with a random name, fsync, rename, fsync of the directory).
 pub fn write(path: &Path, report: &Report) -> std::io::Result<()> {
     let previous = std::fs::read_to_string(path)
         .ok()
         .as_deref()
         .and_then(previous_success);
     let text = render(report, Timestamp::now(), previous);
-    let tmp = path.with_extension("prom.tmp");
-    let mut file = std::fs::File::create(&tmp)?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()?;
-    std::fs::rename(&tmp, path)
+    atomic_file::write_atomic(path, text.as_bytes())
 }
 
 #[cfg(test)]

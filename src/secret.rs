@@ -6,6 +6,9 @@
 
 use std::fmt;
 
+/// What every redacting `Debug` prints in place of a secret.
+pub const REDACTED: &str = "** redacted **";
+
 #[derive(Clone, PartialEq, Eq, serde::Deserialize)]
 #[serde(transparent)]
 pub struct Secret(String);
@@ -27,7 +30,7 @@ impl Secret {
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("** redacted **")
+        f.write_str(REDACTED)
     }
 }
 
@@ -48,5 +51,39 @@ mod tests {
         assert!(!shown.contains("wJalr"), "{shown}");
         assert!(shown.contains("redacted"));
         assert_eq!(s.expose(), "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+    }
+
+    /// The audit of issue 9 item 11: every type that holds a credential,
+    /// up to the whole run context, in both Debug forms.
+    #[test]
+    fn no_debug_output_shows_a_credential() {
+        use crate::config::Config;
+        use crate::context::Context;
+        use crate::credentials::{Credentials, Env, Provider};
+        use crate::state::StateDir;
+        let (key, token) = (
+            "envSecretKeyThatMustNotLeak0000",
+            "envSessionTokenThatMustNotLeak00",
+        );
+        let env = Env {
+            access_key_id: Some("AKIDEXAMPLE".into()),
+            secret_access_key: Some(Secret::new(key)),
+            session_token: Some(Secret::new(token)),
+            ..Env::default()
+        };
+        let creds = Credentials::new_temporary("ASIAEXAMPLE", key, token, None);
+        let config = Config::parse("", std::path::Path::new("/none.toml")).unwrap();
+        let state = StateDir::locate(Some(std::path::Path::new("/nonexistent")), None);
+        let ctx = Context::new(config, env.clone(), state).unwrap();
+        let shown = [
+            format!("{env:?}{env:#?}"),
+            format!("{creds:?}{creds:#?}"),
+            format!("{:?}{:#?}", Provider::new(env.clone()), Provider::new(env)),
+            format!("{ctx:?}{ctx:#?}"),
+        ];
+        for text in shown {
+            assert!(!text.contains(key) && !text.contains(token), "{text}");
+            assert!(text.contains(REDACTED), "{text}");
+        }
     }
 }

@@ -9,7 +9,6 @@
 //! never a failure: the update matters more than the memo.
 
 use crate::sign::Scheme;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub const DEFAULT_STATE_DIR: &str = "/var/lib/ec2-dns-updater";
@@ -55,11 +54,7 @@ impl StateDir {
 
     fn write(&self, file_name: &str, text: &str) -> std::io::Result<()> {
         std::fs::create_dir_all(&self.path)?;
-        let tmp = self.path.join(format!(".{file_name}.tmp"));
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, self.path.join(file_name))
+        crate::atomic_file::write_atomic(&self.path.join(file_name), text.as_bytes())
     }
 
     /// Change ids submitted by earlier runs and not yet seen INSYNC.

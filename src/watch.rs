@@ -4,10 +4,15 @@
 //! re-associated, say). Credentials and IMDS tokens are refreshed as they
 //! age by the credential chain and the IMDS session. Tells systemd it is
 //! ready (`Type=notify`) after the first pass.
+//!
+//! `metrics_file` is rewritten after every pass, including the ones that
+//! did not need Route 53 (0 API calls): its last-run time then says the
+//! watcher is alive, and its last-success time that the records were right
+//! at that moment.
 
 use crate::app;
 use crate::context::Context;
-use crate::error::{EXIT_OK, Error};
+use crate::error::{EXIT_CONFLICT, EXIT_OK, Error};
 use crate::notify::notify;
 use crate::update::{self, Mode, Target};
 use crate::zones::Zones;
@@ -46,9 +51,18 @@ async fn passes(ctx: &Context, interval: Duration) -> Result<(), Error> {
     loop {
         ctx.begin_pass();
         let status = match pass(ctx, &mut zones, &mut applied).await {
-            Ok(status) => status,
+            Ok(done) => {
+                let code = if done.conflicts {
+                    EXIT_CONFLICT
+                } else {
+                    EXIT_OK
+                };
+                app::write_metrics(ctx, code, done.changed);
+                done.status
+            }
             Err(e) => {
-                app::report(&e);
+                let code = app::report(&e);
+                app::write_metrics(ctx, code, 0);
                 applied = None;
                 format!("last pass failed: {e}")
             }
@@ -61,16 +75,27 @@ async fn passes(ctx: &Context, interval: Duration) -> Result<(), Error> {
         tokio::time::sleep(interval).await;
     }
 }
+/// What a pass did: the sd_notify status, for the metrics file.
+struct Done {
+    status: String,
+    changed: u32,
+    conflicts: bool,
+}
+
 async fn pass(
     ctx: &Context,
     zones: &mut Zones,
     applied: &mut Option<Vec<(String, String, u32, String)>>,
-) -> Result<String, Error> {
+) -> Result<Done, Error> {
     let (instance_id, targets) = update::gather(ctx, zones).await?;
     let now = fingerprint(&targets);
     if applied.as_ref() == Some(&now) {
         debug!("no record's value changed; Route 53 not called");
-        return Ok("records unchanged".into());
+        return Ok(Done {
+            status: "records unchanged".into(),
+            changed: 0,
+            conflicts: false,
+        });
     }
     let outcome = update::apply(
         ctx,
@@ -92,5 +117,9 @@ async fn pass(
     } else {
         *applied = Some(now);
     }
-    Ok(outcome.to_string())
+    Ok(Done {
+        status: outcome.to_string(),
+        changed: outcome.changed() as u32,
+        conflicts: conflicts > 0,
+    })
 }

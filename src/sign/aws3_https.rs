@@ -46,12 +46,23 @@ pub fn authorization(access_key_id: &str, signature: &str) -> String {
     )
 }
 
-/// The fields of an `X-Amzn-Authorization` value, for a server that checks it.
-#[derive(Debug, PartialEq, Eq)]
+/// The fields of an `X-Amzn-Authorization` value, for a server that checks
+/// it. `Debug` redacts the signature.
+#[derive(PartialEq, Eq)]
 pub struct ParsedAuthorization<'a> {
     pub access_key_id: &'a str,
     pub algorithm: &'a str,
     pub signature: &'a str,
+}
+
+impl std::fmt::Debug for ParsedAuthorization<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParsedAuthorization")
+            .field("access_key_id", &self.access_key_id)
+            .field("algorithm", &self.algorithm)
+            .field("signature", &crate::secret::REDACTED)
+            .finish()
+    }
 }
 
 /// Splits an `X-Amzn-Authorization` value; `None` when it is not AWS3-HTTPS.

@@ -10,9 +10,40 @@ pub mod aws3_https;
 pub mod sigv4;
 
 use crate::credentials::Credentials;
+use crate::secret::REDACTED;
 use crate::timestamp::Timestamp;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// Headers whose value is a credential: a signature, a session token, an
+/// IMDS token. `Debug` output of the types here never shows their values.
+const SECRET_HEADERS: &[&str] = &[
+    "authorization",
+    "x-amzn-authorization",
+    "x-amz-security-token",
+    "x-aws-ec2-metadata-token",
+];
+
+/// True when a header named `name` carries a secret (any case).
+pub fn is_secret_header(name: &str) -> bool {
+    SECRET_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
+}
+
+/// `(name, value)` pairs for `Debug`, with secret values redacted.
+struct RedactedHeaders<'a>(&'a [(&'a str, &'a str)]);
+
+impl fmt::Debug for RedactedHeaders<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(
+                self.0
+                    .iter()
+                    .map(|&(n, v)| (n, if is_secret_header(n) { REDACTED } else { v })),
+            )
+            .finish()
+    }
+}
 
 /// Which signing scheme a request is signed with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +63,8 @@ impl Scheme {
 }
 
 /// What a signer needs to know about a request, as it will be sent.
-#[derive(Debug, Clone, Copy)]
+/// `Debug` redacts secret header values and shows only the body's length.
+#[derive(Clone, Copy)]
 pub struct SignableRequest<'a> {
     /// `GET`, `POST`, ...
     pub method: &'a str,
@@ -48,8 +80,22 @@ pub struct SignableRequest<'a> {
     pub body: &'a [u8],
 }
 
-/// One header a signer adds to a request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+impl fmt::Debug for SignableRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignableRequest")
+            .field("method", &self.method)
+            .field("host", &self.host)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("headers", &RedactedHeaders(self.headers))
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+/// One header a signer adds to a request. `Debug` prints a sensitive
+/// header's value as `** redacted **`.
+#[derive(Clone, PartialEq, Eq)]
 pub struct AddedHeader {
     pub name: &'static str,
     pub value: String,
@@ -73,6 +119,21 @@ impl AddedHeader {
             value,
             sensitive: true,
         }
+    }
+}
+
+impl fmt::Debug for AddedHeader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let value = if self.sensitive || is_secret_header(self.name) {
+            REDACTED
+        } else {
+            &self.value
+        };
+        f.debug_struct("AddedHeader")
+            .field("name", &self.name)
+            .field("value", &value)
+            .field("sensitive", &self.sensitive)
+            .finish()
     }
 }
 
@@ -110,4 +171,110 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
         out.push(DIGITS[usize::from(b & 0x0f)] as char);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    const TOKEN: &str = "IQoJb3JpZ2luX2VjEXAMPLETOKENtokenTOKEN0000";
+
+    /// Both Debug forms of `value`, checked for every secret in `secrets`.
+    #[track_caller]
+    fn assert_redacted(value: &dyn fmt::Debug, secrets: &[&str]) {
+        for shown in [format!("{value:?}"), format!("{value:#?}")] {
+            for s in secrets {
+                assert!(!shown.contains(s), "{s:?} shown in:\n{shown}");
+            }
+            assert!(shown.contains(REDACTED), "{shown}");
+        }
+    }
+
+    /// What follows `Signature=` in an authorization value.
+    fn signature_in(auth: &str) -> String {
+        let (_, sig) = auth.split_once("Signature=").expect("a signature");
+        assert!(sig.len() >= 40, "{sig}");
+        sig.to_owned()
+    }
+
+    fn request<'a>(headers: &'a [(&'a str, &'a str)]) -> SignableRequest<'a> {
+        SignableRequest {
+            method: "POST",
+            host: "route53.amazonaws.com",
+            path: "/2013-04-01/hostedzone/Z1/rrset/",
+            query: "",
+            headers,
+            body: b"<ChangeResourceRecordSetsRequest/>",
+        }
+    }
+
+    #[test]
+    fn signed_headers_never_show_the_token_or_signature() {
+        let creds = Credentials::new_temporary("ASIAEXAMPLE", SECRET, TOKEN, None);
+        let time = Timestamp::from_unix(1_440_938_160);
+        let req = request(&[]);
+        for scheme in [Scheme::Aws3Https, Scheme::SigV4] {
+            let headers = sign(scheme, &req, &creds, time, "us-east-1", "route53");
+            let signatures: Vec<String> = headers
+                .iter()
+                .filter(|h| h.name.to_ascii_lowercase().ends_with("authorization"))
+                .map(|h| signature_in(&h.value))
+                .collect();
+            assert_eq!(signatures.len(), 1, "{scheme:?}");
+            let mut secrets = vec![SECRET, TOKEN];
+            secrets.extend(signatures.iter().map(String::as_str));
+            assert_redacted(&headers, &secrets);
+            for h in &headers {
+                if h.sensitive {
+                    assert_redacted(h, &secrets);
+                }
+            }
+            // The Date header is not a secret and stays readable.
+            assert!(format!("{headers:?}").contains("X-Amz-Date") || scheme == Scheme::Aws3Https);
+        }
+        let signed = sigv4::sign(&req, &creds, time, "us-east-1", "route53");
+        assert!(
+            signed.canonical_request.contains(TOKEN),
+            "the token is signed"
+        );
+        let signature = signature_in(&signed.headers.last().unwrap().value);
+        assert_redacted(&signed, &[SECRET, TOKEN, &signature]);
+        assert!(format!("{signed:?}").contains("x-amz-security-token:"));
+    }
+
+    #[test]
+    fn requests_and_parsed_authorizations_redact_secrets() {
+        let sig = "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41";
+        let auth = format!(
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/route53/aws4_request, SignedHeaders=host;x-amz-date, Signature={sig}"
+        );
+        let parsed = sigv4::parse_authorization(&auth).unwrap();
+        assert_redacted(&parsed, &[sig]);
+        assert!(format!("{parsed:?}").contains("AKIDEXAMPLE"));
+        let aws3 = aws3_https::authorization("AKIDEXAMPLE", "c2lnbmF0dXJlRVhBTVBMRQ==");
+        let parsed = aws3_https::parse_authorization(&aws3).unwrap();
+        assert_redacted(&parsed, &["c2lnbmF0dXJlRVhBTVBMRQ"]);
+        let headers = [
+            ("content-type", "text/xml"),
+            ("X-Amz-Security-Token", TOKEN),
+            ("Authorization", auth.as_str()),
+        ];
+        let req = request(&headers);
+        assert_redacted(&req, &[TOKEN, sig]);
+        assert!(format!("{req:?}").contains("text/xml"));
+    }
+
+    #[test]
+    fn canonical_requests_redact_presigned_query_secrets() {
+        let canonical = format!(
+            "GET\n/\nX-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Security-Token={TOKEN}&X-Amz-Signature=abcdef0123456789\nhost:example.com\nx-amz-security-token:{TOKEN}\n\nhost;x-amz-security-token\nUNSIGNED-PAYLOAD"
+        );
+        let shown = sigv4::redact_canonical_request(&canonical);
+        assert!(!shown.contains(TOKEN), "{shown}");
+        assert!(!shown.contains("abcdef0123456789"), "{shown}");
+        assert!(shown.contains("X-Amz-Algorithm=AWS4-HMAC-SHA256"));
+        assert!(shown.contains("host:example.com"));
+        assert_eq!(shown.lines().count(), canonical.lines().count());
+    }
 }

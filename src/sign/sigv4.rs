@@ -20,13 +20,64 @@ use crate::timestamp::Timestamp;
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 
 /// The result of signing, with the intermediate strings for diagnostics.
-#[derive(Debug, Clone)]
+/// `Debug` redacts the token and the signature: in the headers, and the
+/// token's line in the canonical request.
+#[derive(Clone)]
 pub struct Signed {
     /// `X-Amz-Date`, `X-Amz-Security-Token` (temporary credentials only),
     /// `Authorization`.
     pub headers: Vec<AddedHeader>,
     pub canonical_request: String,
     pub string_to_sign: String,
+}
+
+impl std::fmt::Debug for Signed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signed")
+            .field("headers", &self.headers)
+            .field(
+                "canonical_request",
+                &redact_canonical_request(&self.canonical_request),
+            )
+            .field("string_to_sign", &self.string_to_sign)
+            .finish()
+    }
+}
+
+/// Query parameters of a presigned URL that carry a secret.
+const SECRET_QUERY_KEYS: &[&str] = &["X-Amz-Security-Token", "X-Amz-Signature"];
+
+/// `canonical` with the values of secret headers (the session token) and
+/// secret query parameters replaced by `** redacted **`, for diagnostics.
+pub fn redact_canonical_request(canonical: &str) -> String {
+    let redacted = crate::secret::REDACTED;
+    canonical
+        .split('\n')
+        .enumerate()
+        .map(|(i, line)| {
+            if i == 2 {
+                return line
+                    .split('&')
+                    .map(|pair| match pair.split_once('=') {
+                        Some((k, _))
+                            if SECRET_QUERY_KEYS.iter().any(|s| s.eq_ignore_ascii_case(k)) =>
+                        {
+                            format!("{k}={redacted}")
+                        }
+                        _ => pair.to_owned(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("&");
+            }
+            match line.split_once(':') {
+                Some((name, _)) if i > 2 && super::is_secret_header(name) => {
+                    format!("{name}:{redacted}")
+                }
+                _ => line.to_owned(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Signs `request` for `service` in `region` at `time`.
@@ -162,8 +213,8 @@ pub fn signature(signing_key: &[u8; 32], string_to_sign: &str) -> String {
 }
 
 /// The fields of an `Authorization: AWS4-HMAC-SHA256 ...` value, for a server
-/// that checks it.
-#[derive(Debug, PartialEq, Eq)]
+/// that checks it. `Debug` redacts the signature.
+#[derive(PartialEq, Eq)]
 pub struct ParsedAuthorization<'a> {
     pub access_key_id: &'a str,
     pub date_stamp: &'a str,
@@ -171,6 +222,19 @@ pub struct ParsedAuthorization<'a> {
     pub service: &'a str,
     pub signed_headers: Vec<&'a str>,
     pub signature: &'a str,
+}
+
+impl std::fmt::Debug for ParsedAuthorization<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParsedAuthorization")
+            .field("access_key_id", &self.access_key_id)
+            .field("date_stamp", &self.date_stamp)
+            .field("region", &self.region)
+            .field("service", &self.service)
+            .field("signed_headers", &self.signed_headers)
+            .field("signature", &crate::secret::REDACTED)
+            .finish()
+    }
 }
 
 /// Splits an `Authorization` value; `None` when it is not a complete SigV4 one.

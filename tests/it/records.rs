@@ -388,7 +388,20 @@ async fn delete_removes_only_what_still_points_here() {
         ),
     );
 
-    let run = env.run(&["delete", "--config", &config], &[]).await;
+    // A power-off: systemd answers with no reboot job queued.
+    let bin = env.path("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let fake = bin.join("systemctl");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\necho '901 poweroff.target start waiting'\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    let run = env
+        .run(&["delete", "--config", &config], &[("PATH", &path)])
+        .await;
     run.expect_code(0)
         .expect_stderr(&format!("web.example.com. CNAME {HOSTNAME}: deleted"))
         .expect_stderr("api.example.com. CNAME left alone: it points at ec2-192-0-2-99");

@@ -9,6 +9,8 @@
 //! | IMDS     | 400, 403, 404 on a GET                                          | no retry: clear error (404 = item absent) |
 //! | Route 53 | `Throttling`, `ThrottlingException`, `PriorRequestNotComplete`, `ServiceUnavailable`, `InternalFailure` | back off (they come with HTTP 400: the code decides, not the status) |
 //! | Route 53 | HTTP 429, any 5xx, connection error, timeout                    | back off |
+//! | Route 53 | TLS certificate not trusted (unknown issuer, bad signature, wrong name) or expired | no retry: exit 78 (`route53/client.rs`) |
+//! | Route 53 | TLS certificate not valid yet (clock behind before time sync)  | back off until the deadline, then exit 75 with a hint about the clock |
 //! | Route 53 | `RequestExpired`, `SignatureDoesNotMatch` "Signature expired" / "Signature not yet current" | take the clock from the answer's `Date`, re-sign, retry once |
 //! | Route 53 | `ExpiredToken`                                                  | refresh credentials, retry once |
 //! | Route 53 | `IncompleteSignature`, `InvalidClientTokenId`, `MissingAuthenticationToken`, `SignatureDoesNotMatch` | signing = "auto" and AWS3-HTTPS: re-send once with SigV4; otherwise no retry |

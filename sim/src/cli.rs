@@ -187,6 +187,7 @@ impl Args {
         if !self.tls.is_empty() {
             r53.tls = Some(TlsConfig {
                 names: self.tls.clone(),
+                leaf_years: None,
             });
         }
         config.faults = self.faults.clone();

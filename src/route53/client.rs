@@ -105,6 +105,17 @@ pub enum Route53Error {
         op: Operation,
         endpoint: String,
         reason: String,
+        problem: TrustProblem,
+    },
+    #[error(
+        "Route 53 {op}: the certificate of {endpoint} was still \"not valid yet\" after {attempts} attempts in {elapsed_secs}s: {reason}"
+    )]
+    NotValidYet {
+        op: Operation,
+        endpoint: String,
+        reason: String,
+        attempts: u32,
+        elapsed_secs: u64,
     },
     #[error("change {change_id} was applied but is still PENDING after {waited_secs}s ({limit})")]
     NotInSync {
@@ -341,7 +352,8 @@ impl Route53 {
             let credentials = self.credentials.get(&self.imds, deadline).await?;
             let scheme = self.scheme();
             attempts += 1;
-            let failure = match self
+            // `not_valid_yet`: this attempt met a certificate that starts in the future.
+            let (failure, not_valid_yet) = match self
                 .send_once(
                     op,
                     &method,
@@ -362,14 +374,16 @@ impl Route53 {
                 Err(Attempt::Malformed(reason)) => {
                     return Err(Route53Error::Malformed { op, reason });
                 }
-                Err(Attempt::Untrusted(reason)) => {
+                Err(Attempt::Untrusted(reason, problem)) => {
                     return Err(Route53Error::Untrusted {
                         op,
                         endpoint: self.base.clone(),
                         reason,
+                        problem,
                     });
                 }
-                Err(Attempt::Failed(f)) => f,
+                Err(Attempt::NotValidYet(f)) => (f, true),
+                Err(Attempt::Failed(f)) => (f, false),
             };
             let action = retry::route53_action(
                 failure.status,
@@ -381,7 +395,7 @@ impl Route53 {
                 Action::Backoff => {
                     let delay = backoff.next_delay();
                     if deadline.expired() {
-                        return Err(self.gave_up(op, attempts, started, failure));
+                        return Err(self.gave_up(op, attempts, started, failure, not_valid_yet));
                     }
                     self.counters.retries.fetch_add(1, Ordering::Relaxed);
                     warn!(
@@ -392,7 +406,7 @@ impl Route53 {
                         "Route 53 call failed, retrying"
                     );
                     if !deadline.sleep(delay).await {
-                        return Err(self.gave_up(op, attempts, started, failure));
+                        return Err(self.gave_up(op, attempts, started, failure, not_valid_yet));
                     }
                 }
                 Action::ResyncClock if !resynced && failure.server_date.is_some() => {
@@ -452,7 +466,17 @@ impl Route53 {
         attempts: u32,
         started: tokio::time::Instant,
         last: Failure,
+        not_valid_yet: bool,
     ) -> Route53Error {
+        if not_valid_yet {
+            return Route53Error::NotValidYet {
+                op,
+                endpoint: self.base.clone(),
+                reason: last.error.message,
+                attempts,
+                elapsed_secs: started.elapsed().as_secs(),
+            };
+        }
         Route53Error::GaveUp {
             op,
             attempts,
@@ -527,10 +551,25 @@ impl Route53 {
         let response = match request.send().await {
             Ok(r) => r,
             Err(e) => {
-                if let Some(reason) = certificate_problem(&e) {
-                    return Err(Attempt::Untrusted(reason));
-                }
-                return Err(Attempt::Failed(transport_failure(&e)));
+                return Err(match certificate_problem(&e) {
+                    Some(CertificateProblem::Untrusted(reason, problem)) => {
+                        Attempt::Untrusted(reason, problem)
+                    }
+                    Some(CertificateProblem::NotValidYet(reason)) => {
+                        Attempt::NotValidYet(Failure {
+                            status: None,
+                            error: AwsError {
+                                message: format!(
+                                    "the certificate is not valid yet ({reason}): the system clock may be behind"
+                                ),
+                                ..AwsError::default()
+                            },
+                            server_date: None,
+                            body: String::new(),
+                        })
+                    }
+                    None => Attempt::Failed(transport_failure(&e)),
+                });
             }
         };
         let status = response.status().as_u16();
@@ -571,30 +610,69 @@ enum Attempt {
     Failed(Failure),
     Malformed(String),
     /// The endpoint's certificate is not trusted: retrying cannot help.
-    Untrusted(String),
+    Untrusted(String, TrustProblem),
+    /// The endpoint's certificate starts in the future by this system's
+    /// clock: retried, the clock may be stepped forward by time sync.
+    NotValidYet(Failure),
 }
 
-/// A TLS certificate the client refused, from anywhere in the error chain
-/// (rustls errors travel inside `std::io::Error`s, whose `source()` skips them).
-fn certificate_problem(e: &reqwest::Error) -> Option<String> {
-    fn refused<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
-        let tls = err.downcast_ref::<rustls::Error>().or_else(|| {
-            err.downcast_ref::<std::io::Error>()
-                .and_then(|io| io.get_ref())
-                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        })?;
-        matches!(
-            tls,
-            rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
-        )
-        .then_some(tls)
-    }
+/// Why a certificate was refused (for the hint).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrustProblem {
+    /// Unknown issuer, bad signature, wrong name or purpose, revoked, no
+    /// certificate: a TLS-inspecting proxy or a private endpoint whose CA is
+    /// not in `route53.ca_bundle` (or a wrong endpoint).
+    Untrusted,
+    /// Expired by this system's clock. Not retried: a real AWS endpoint's
+    /// certificate is renewed long before it expires, so either a proxy or
+    /// private endpoint serves an expired one, or the clock is months ahead,
+    /// which time sync at boot does not cause and a retry would not fix.
+    Expired,
+}
+
+/// What the TLS layer said about the endpoint's certificate.
+#[derive(Debug, PartialEq, Eq)]
+enum CertificateProblem {
+    Untrusted(String, TrustProblem),
+    /// Not valid yet: the clock is behind (before time sync), a temporary state.
+    NotValidYet(String),
+}
+
+/// The certificate problem behind a failed request, from anywhere in the
+/// error chain. rustls errors travel inside `std::io::Error`s, and without a
+/// proxy hyper-rustls wraps that one in another; `io::Error::source()` skips
+/// the error it wraps (it returns that error's own source), so each
+/// `io::Error` is opened with `get_ref()` instead.
+fn certificate_problem(e: &(dyn std::error::Error + 'static)) -> Option<CertificateProblem> {
+    use rustls::CertificateError as C;
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = current {
-        if let Some(tls) = refused(err) {
-            return Some(tls.to_string());
+        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+            let reason = tls.to_string();
+            return match tls {
+                rustls::Error::InvalidCertificate(
+                    C::NotValidYet | C::NotValidYetContext { .. },
+                ) => Some(CertificateProblem::NotValidYet(reason)),
+                rustls::Error::InvalidCertificate(C::Expired | C::ExpiredContext { .. }) => {
+                    Some(CertificateProblem::Untrusted(reason, TrustProblem::Expired))
+                }
+                rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented => {
+                    Some(CertificateProblem::Untrusted(
+                        reason,
+                        TrustProblem::Untrusted,
+                    ))
+                }
+                // Alerts, protocol errors: a transport failure like any other.
+                _ => None,
+            };
         }
-        current = err.source();
+        current = match err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
     }
     None
 }
@@ -623,5 +701,62 @@ fn malformed(op: Operation, e: xml::XmlError) -> Route53Error {
     Route53Error::Malformed {
         op,
         reason: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustls::CertificateError;
+    use std::io;
+
+    /// hyper-rustls wraps the handshake's `io::Error` (which holds the rustls
+    /// error) in another `io::Error`; a wrapper error sits above both.
+    #[derive(Debug, thiserror::Error)]
+    #[error("client error (Connect)")]
+    struct Connect(#[source] Box<dyn std::error::Error + Send + Sync>);
+
+    fn nested(tls: rustls::Error) -> Connect {
+        let handshake = io::Error::new(io::ErrorKind::InvalidData, tls);
+        Connect(Box::new(io::Error::other(handshake)))
+    }
+
+    #[test]
+    fn finds_the_certificate_error_inside_nested_io_errors() {
+        let unknown = nested(rustls::Error::InvalidCertificate(
+            CertificateError::UnknownIssuer,
+        ));
+        assert!(matches!(
+            certificate_problem(&unknown),
+            Some(CertificateProblem::Untrusted(_, TrustProblem::Untrusted))
+        ));
+        for e in [
+            CertificateError::BadSignature,
+            CertificateError::NotValidForName,
+        ] {
+            assert!(matches!(
+                certificate_problem(&nested(rustls::Error::InvalidCertificate(e))),
+                Some(CertificateProblem::Untrusted(_, TrustProblem::Untrusted))
+            ));
+        }
+        assert!(matches!(
+            certificate_problem(&nested(rustls::Error::InvalidCertificate(
+                CertificateError::Expired
+            ))),
+            Some(CertificateProblem::Untrusted(_, TrustProblem::Expired))
+        ));
+        assert!(matches!(
+            certificate_problem(&nested(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidYet
+            ))),
+            Some(CertificateProblem::NotValidYet(_))
+        ));
+        // Other TLS failures and plain I/O errors are transport errors.
+        assert_eq!(
+            certificate_problem(&nested(rustls::Error::HandshakeNotComplete)),
+            None
+        );
+        let refused = Connect(Box::new(io::Error::from(io::ErrorKind::ConnectionRefused)));
+        assert_eq!(certificate_problem(&refused), None);
     }
 }

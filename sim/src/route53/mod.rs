@@ -84,7 +84,14 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Respons
     let at = Instant::now();
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_owned();
-    let route = operation::route(parts.method.as_str(), &path);
+    // Routed without the configured prefix; the signature covers the full path.
+    let prefix = state.config.route53.path_prefix.trim_end_matches('/');
+    let routed = match path.strip_prefix(prefix) {
+        Some(rest) if rest.starts_with('/') => rest,
+        _ if path.starts_with("/_sim/") => path.as_str(),
+        _ => "/",
+    };
+    let route = operation::route(parts.method.as_str(), routed);
     if let Route::Control(rest) = route {
         return crate::control::handle(&state, &parts, rest, body).await;
     }

@@ -19,7 +19,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use tracing::{debug, warn};
+use tracing::{debug, info, warn};
 
 pub const API_VERSION: &str = "2013-04-01";
 /// A listing of every type at one name reads this many sets.
@@ -170,6 +170,60 @@ impl Endpoint {
             region: settings.region.clone(),
             service: "route53".into(),
         }
+    }
+}
+
+/// Why AWS3-HTTPS must not be used for `url`, or `None` on a direct
+/// connection (an AWS endpoint over https, or a loopback endpoint) with the
+/// system's CAs only. AWS3-HTTPS signs only the `Date` header: whoever reads
+/// one request (a proxy, a TLS-inspecting middlebox whose CA is in
+/// `ca_bundle`) can replay its headers for any Route 53 call for minutes.
+/// SigV4 binds the signature to the method, path, query and body.
+pub fn aws3_https_unsafe(url: &reqwest::Url, extra_ca: bool) -> Option<&'static str> {
+    if http::via_proxy(url) {
+        Some("Route 53 traffic goes through a proxy (HTTPS_PROXY/HTTP_PROXY/ALL_PROXY)")
+    } else if extra_ca {
+        Some("route53.ca_bundle trusts extra CAs (a TLS-inspecting proxy can read the requests)")
+    } else if http::is_loopback_host(url) {
+        None
+    } else if url.scheme() == "https" && is_aws_host(url) {
+        None
+    } else {
+        Some("the endpoint is not an AWS endpoint over https")
+    }
+}
+
+fn is_aws_host(url: &reqwest::Url) -> bool {
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    host.ends_with(".amazonaws.com") || host.ends_with(".amazonaws.com.cn")
+}
+
+/// The scheme a client for `url` starts with: `signing` when fixed (with a
+/// warning when AWS3-HTTPS is not safe there); for `auto`, what an earlier
+/// boot `remembered`, else AWS3-HTTPS on a direct connection and SigV4 from
+/// the first request otherwise (logged once, at info).
+pub fn starting_scheme(
+    signing: SigningMode,
+    remembered: Option<Scheme>,
+    url: &reqwest::Url,
+    extra_ca: bool,
+) -> Scheme {
+    let unsafe_reason = aws3_https_unsafe(url, extra_ca);
+    match (signing, unsafe_reason) {
+        (SigningMode::Fixed(Scheme::Aws3Https), Some(reason)) => {
+            warn!(
+                "route53.signing = \"aws3-https\" although {reason}: AWS3-HTTPS signs only the Date header, so a captured request authorizes any Route 53 call for minutes; \"auto\" would sign with SigV4 here"
+            );
+            Scheme::Aws3Https
+        }
+        (SigningMode::Fixed(scheme), _) => scheme,
+        (SigningMode::Auto, Some(reason)) => {
+            info!(
+                "signing with SigV4: {reason}, and AWS3-HTTPS signs only the Date header (a captured request would authorize any Route 53 call for minutes)"
+            );
+            Scheme::SigV4
+        }
+        (SigningMode::Auto, None) => remembered.unwrap_or(Scheme::Aws3Https),
     }
 }
 

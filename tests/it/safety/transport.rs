@@ -1,8 +1,9 @@
 //! TLS trust, where AWS3-HTTPS may be used, endpoints, credentials (issue 9 items 6, 9, 13).
 
 use super::{Case, case};
-use crate::util::{Env, ZONE, fast};
-use ec2_dns_sim::{Route53Config, SimConfig, TlsConfig};
+use crate::proxy::Proxy;
+use crate::util::{Env, HOSTNAME, ZONE, fast};
+use ec2_dns_sim::{AuthScheme, Route53Config, SimConfig, TlsConfig};
 use std::time::Duration;
 
 pub const CASES: &[Case] = &[
@@ -26,6 +27,27 @@ pub const CASES: &[Case] = &[
         case: "Route 53's certificate has expired by this clock",
         behaviour: "not retried (AWS renews long before expiry: a proxy's or private endpoint's certificate, or a clock months ahead); hint names both",
         exit: 78,
+    },
+    Case {
+        test: "auto_signs_with_sigv4_through_a_proxy",
+        item: "9",
+        case: "`signing = \"auto\"` with `HTTPS_PROXY`/`HTTP_PROXY` applying to the endpoint",
+        behaviour: "SigV4 from the first request (AWS3-HTTPS signs only `Date`: the proxy could replay it); direct runs keep AWS3-HTTPS; explicit `\"aws3-https\"` is honoured with a warning",
+        exit: 0,
+    },
+    Case {
+        test: "auto_signs_with_sigv4_with_an_extra_ca_bundle",
+        item: "9",
+        case: "`signing = \"auto\"` with `route53.ca_bundle` (TLS inspection possible), no proxy",
+        behaviour: "SigV4 from the first request, the reason logged once at info",
+        exit: 0,
+    },
+    Case {
+        test: "request_refuses_plain_http_to_a_remote_endpoint",
+        item: "9",
+        case: "`request --endpoint http://example.invalid/`: credentials over plain http to a remote host",
+        behaviour: "refused before anything is sent (no connection, not even through a proxy); https, or http to loopback only",
+        exit: 64,
     },
 ];
 
@@ -120,4 +142,134 @@ async fn expired_certificate_fails_at_once() {
     assert!(!run.stderr.contains("retrying"), "{}", run.stderr);
     assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
     assert_eq!(env.cname("web.example.com"), None);
+}
+
+/// The signing scheme of every Route 53 request the simulator saw, from `from` on.
+fn schemes(env: &Env, from: usize) -> Vec<Option<AuthScheme>> {
+    env.route53_requests()[from..]
+        .iter()
+        .map(|r| r.scheme)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_signs_with_sigv4_through_a_proxy() {
+    let row = case(CASES, "auto_signs_with_sigv4_through_a_proxy");
+    let env = Env::start(fast()).await;
+    let proxy = Proxy::start().await;
+    let config = env.config("");
+    let config = config.to_str().unwrap();
+    let through_proxy = [
+        ("HTTP_PROXY", proxy.url.as_str()),
+        ("HTTPS_PROXY", proxy.url.as_str()),
+    ];
+    let run = env
+        .run(
+            &["--config", config, "--log-format", "text"],
+            &through_proxy,
+        )
+        .await;
+    run.expect_code(row.exit)
+        .expect_stderr("signing with SigV4: Route 53 traffic goes through a proxy");
+    assert_eq!(env.cname("web.example.com").as_deref(), Some(HOSTNAME));
+    assert!(!proxy.seen().is_empty(), "the proxy was used");
+    let seen = schemes(&env, 0);
+    assert!(seen.len() >= 3, "{seen:?}");
+    assert!(
+        seen.iter().all(|s| *s == Some(AuthScheme::SigV4)),
+        "only SigV4 through the proxy: {seen:?}"
+    );
+
+    // A direct connection to the (loopback) endpoint keeps AWS3-HTTPS.
+    let before = env.route53_requests().len();
+    env.run(&["--config", config], &[]).await.expect_code(0);
+    assert_eq!(schemes(&env, before), [Some(AuthScheme::Aws3Https)]);
+
+    // NO_PROXY exempting the endpoint makes it direct again.
+    let before = env.route53_requests().len();
+    let exempt = [
+        ("HTTP_PROXY", proxy.url.as_str()),
+        ("NO_PROXY", "127.0.0.1"),
+    ];
+    env.run(&["--config", config], &exempt).await.expect_code(0);
+    assert_eq!(schemes(&env, before), [Some(AuthScheme::Aws3Https)]);
+
+    // An explicit "aws3-https" is honoured, with a warning.
+    let explicit = env.config("signing = \"aws3-https\"");
+    let before = env.route53_requests().len();
+    let run = env
+        .run(
+            &[
+                "--config",
+                explicit.to_str().unwrap(),
+                "--log-format",
+                "text",
+            ],
+            &through_proxy,
+        )
+        .await;
+    run.expect_code(0)
+        .expect_stderr("WARN")
+        .expect_stderr("signs only the Date header");
+    assert_eq!(schemes(&env, before), [Some(AuthScheme::Aws3Https)]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_signs_with_sigv4_with_an_extra_ca_bundle() {
+    let row = case(CASES, "auto_signs_with_sigv4_with_an_extra_ca_bundle");
+    let env = Env::start(tls_sim(None)).await;
+    let ca = env.path("ca.pem");
+    std::fs::write(&ca, env.sim.ca_pem().unwrap()).unwrap();
+    let config = env.config(&format!("ca_bundle = \"{}\"", ca.display()));
+    let run = env
+        .run(
+            &["--config", config.to_str().unwrap(), "--log-format", "text"],
+            &[],
+        )
+        .await;
+    run.expect_code(row.exit)
+        .expect_stderr("signing with SigV4: route53.ca_bundle");
+    assert_eq!(env.cname("web.example.com").as_deref(), Some(HOSTNAME));
+    let seen = schemes(&env, 0);
+    assert!(seen.len() >= 3, "{seen:?}");
+    assert!(
+        seen.iter().all(|s| *s == Some(AuthScheme::SigV4)),
+        "only SigV4 with an extra CA: {seen:?}"
+    );
+    assert_eq!(
+        run.stderr.matches("signing with SigV4").count(),
+        1,
+        "logged once:\n{}",
+        run.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_refuses_plain_http_to_a_remote_endpoint() {
+    let row = case(CASES, "request_refuses_plain_http_to_a_remote_endpoint");
+    let env = Env::start(fast()).await;
+    // Were the request sent, it would go to this proxy (example.invalid
+    // cannot be resolved, a proxy does not need to).
+    let proxy = Proxy::start().await;
+    let config = env.config("");
+    let run = env
+        .run(
+            &[
+                "--config",
+                config.to_str().unwrap(),
+                "request",
+                "GET",
+                "/2013-04-01/hostedzone",
+                "--endpoint",
+                "http://example.invalid/",
+            ],
+            &[("HTTP_PROXY", proxy.url.as_str())],
+        )
+        .await;
+    run.expect_code(row.exit)
+        .expect_stderr("http://example.invalid/")
+        .expect_stderr("plain http");
+    assert!(proxy.seen().is_empty(), "nothing sent: {:?}", proxy.seen());
+    assert!(env.route53_requests().is_empty());
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
 }

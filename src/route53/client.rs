@@ -234,6 +234,10 @@ pub struct Route53 {
     http: Client,
     /// The endpoint without a trailing slash.
     base: String,
+    /// The endpoint's path without a trailing slash (`/prefix`, or empty):
+    /// requests go to `prefix + path`, and that full path is what is signed,
+    /// as the AWS SDKs do with an endpoint URL that has a path.
+    path_prefix: String,
     host_header: String,
     region: String,
     service: String,
@@ -271,6 +275,7 @@ impl Route53 {
         Route53 {
             http,
             base: url.as_str().trim_end_matches('/').to_owned(),
+            path_prefix: url.path().trim_end_matches('/').to_owned(),
             host_header,
             region: endpoint.region,
             service: endpoint.service,
@@ -559,10 +564,11 @@ impl Route53 {
             &[]
         };
         let payload = body.unwrap_or("").as_bytes();
+        let full_path = format!("{}{path}", self.path_prefix);
         let signable = SignableRequest {
             method: method.as_str(),
             host: &self.host_header,
-            path,
+            path: &full_path,
             query,
             headers: content_type,
             body: payload,

@@ -49,6 +49,13 @@ pub const CASES: &[Case] = &[
         behaviour: "refused before anything is sent (no connection, not even through a proxy); https, or http to loopback only",
         exit: 64,
     },
+    Case {
+        test: "an_endpoint_with_a_path_prefix_is_signed_with_it",
+        item: "13",
+        case: "`route53.endpoint = \"http://host/r53\"` (a path prefix), SigV4",
+        behaviour: "the full path sent (prefix included) is the path signed, as the AWS SDKs do; the record is written",
+        exit: 0,
+    },
 ];
 
 fn tls_sim(leaf_years: Option<(i32, i32)>) -> SimConfig {
@@ -272,4 +279,32 @@ async fn request_refuses_plain_http_to_a_remote_endpoint() {
     assert!(proxy.seen().is_empty(), "nothing sent: {:?}", proxy.seen());
     assert!(env.route53_requests().is_empty());
     assert!(run.stdout.is_empty(), "{}", run.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_with_a_path_prefix_is_signed_with_it() {
+    let row = case(CASES, "an_endpoint_with_a_path_prefix_is_signed_with_it");
+    let env = Env::start(SimConfig {
+        route53: Route53Config {
+            path_prefix: "/r53".into(),
+            ..fast().route53
+        },
+        ..fast()
+    })
+    .await;
+    let config = env.write_config(&format!(
+        "deadline = \"30s\"\n[[record]]\nzone = \"{ZONE}\"\nname = \"web.example.com\"\n[route53]\nendpoint = \"{}/r53/\"\nsigning = \"sigv4\"\n[imds]\nendpoint = \"{}\"\n",
+        env.sim.route53_url(),
+        env.sim.imds_url()
+    ));
+    let run = env.run(&["--config", config.to_str().unwrap()], &[]).await;
+    run.expect_code(row.exit);
+    assert_eq!(env.cname("web.example.com").as_deref(), Some(HOSTNAME));
+    let requests = env.route53_requests();
+    assert!(requests.len() >= 3, "{requests:?}");
+    for r in &requests {
+        assert!(r.path.starts_with("/r53/2013-04-01/"), "{}", r.path);
+        assert_eq!(r.scheme, Some(AuthScheme::SigV4));
+        assert_eq!(r.error_code, None, "{r:?}");
+    }
 }

@@ -408,7 +408,10 @@ impl Route53 {
         let mut refreshed = false;
         let mut refused_aws3: Option<Failure> = None;
         loop {
-            let credentials = self.credentials.get(&self.imds, deadline).await?;
+            let credentials = self
+                .credentials
+                .get(&self.imds, deadline, self.clock.now())
+                .await?;
             let scheme = self.scheme();
             attempts += 1;
             // `not_valid_yet`: this attempt met a certificate that starts in the future.

@@ -56,6 +56,13 @@ pub const CASES: &[Case] = &[
         behaviour: "the full path sent (prefix included) is the path signed, as the AWS SDKs do; the record is written",
         exit: 0,
     },
+    Case {
+        test: "credential_refresh_uses_the_corrected_clock",
+        item: "13",
+        case: "the system clock is 7 h ahead of AWS; role credentials expire in 6 h (AWS time)",
+        behaviour: "the clock offset learnt from Route 53 also decides \"refresh 5 minutes before Expiration\": credentials are fetched once, not before every call",
+        exit: 0,
+    },
 ];
 
 fn tls_sim(leaf_years: Option<(i32, i32)>) -> SimConfig {
@@ -307,4 +314,42 @@ async fn an_endpoint_with_a_path_prefix_is_signed_with_it() {
         assert_eq!(r.scheme, Some(AuthScheme::SigV4));
         assert_eq!(r.error_code, None, "{r:?}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credential_refresh_uses_the_corrected_clock() {
+    let row = case(CASES, "credential_refresh_uses_the_corrected_clock");
+    // AWS's time (the simulator's) is 7 h behind this clock; role
+    // credentials last 6 h, so by this clock they expired an hour ago.
+    let env = Env::start(SimConfig {
+        route53: Route53Config {
+            clock_skew_secs: -7 * 3600,
+            ..fast().route53
+        },
+        ..fast()
+    })
+    .await;
+    let config = env.config("");
+    let run = env
+        .run(
+            &["--config", config.to_str().unwrap(), "--log-format", "text"],
+            &[],
+        )
+        .await;
+    run.expect_code(row.exit)
+        .expect_stderr("the system clock is");
+    assert_eq!(env.cname("web.example.com").as_deref(), Some(HOSTNAME));
+    let calls = env.route53_requests().len();
+    assert!(calls >= 4, "resync, list, change, get: {calls}");
+    assert_eq!(
+        env.sim.stats().credentials_served,
+        1,
+        "role credentials fetched once, not before each of the {calls} calls:\n{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("refreshed instance role credentials"),
+        "{}",
+        run.stderr
+    );
 }

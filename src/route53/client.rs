@@ -10,7 +10,7 @@ use crate::credentials::{CredentialError, Provider};
 use crate::dns_name::DnsName;
 use crate::http::{self, BodyError, ROUTE53_BODY_CAP, ROUTE53_REQUEST_TIMEOUT};
 use crate::imds::Imds;
-use crate::retry::{self, Action, Backoff, Deadline, ROUTE53_BACKOFF};
+use crate::retry::{self, Action, Backoff, Deadline, IAM_SETTLE_DELAYS, ROUTE53_BACKOFF};
 use crate::sign::sigv4::uri_encode;
 use crate::sign::{self, Scheme, SignableRequest};
 use crate::timestamp::Timestamp;
@@ -19,6 +19,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::Duration;
 use tracing::{debug, info, warn};
 
 pub const API_VERSION: &str = "2013-04-01";
@@ -407,6 +408,8 @@ impl Route53 {
         let mut resynced = false;
         let mut refreshed = false;
         let mut refused_aws3: Option<Failure> = None;
+        // Retries taken for a refusal that may settle after an IAM change.
+        let mut iam_waits = 0;
         loop {
             let credentials = self
                 .credentials
@@ -502,6 +505,25 @@ impl Route53 {
                     );
                     *self.scheme.lock().unwrap_or_else(|p| p.into_inner()) = Scheme::SigV4;
                     refused_aws3 = Some(failure);
+                }
+                Action::SettleIam | Action::SchemeRefused
+                    if retry::settles_after_iam_change(failure.error.code.as_deref())
+                        && iam_waits < IAM_SETTLE_DELAYS.len()
+                        && deadline.remaining() > IAM_SETTLE_DELAYS[iam_waits] =>
+                {
+                    let most = IAM_SETTLE_DELAYS[iam_waits].as_millis() as u64;
+                    let delay = Duration::from_millis(fastrand::u64(most / 2..=most));
+                    iam_waits += 1;
+                    self.counters.retries.fetch_add(1, Ordering::Relaxed);
+                    warn!(
+                        %op,
+                        attempt = attempts,
+                        sleep_ms = delay.as_millis() as u64,
+                        error = %failure,
+                        "Route 53 refused the credentials; IAM changes take a few seconds to propagate, retrying ({iam_waits} of {})",
+                        IAM_SETTLE_DELAYS.len()
+                    );
+                    deadline.sleep(delay).await;
                 }
                 _ => {
                     return Err(match refused_aws3 {

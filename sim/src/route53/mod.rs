@@ -330,6 +330,11 @@ fn fault_answer(kind: FaultKind, rid: &str) -> Outcome {
             "The request was rejected because Route 53 was still processing a prior request.",
         ),
         FaultKind::ExpiredToken => ApiError::expired_token(),
+        FaultKind::AccessDenied => ApiError::new(
+            403,
+            "AccessDenied",
+            "User is not authorized to perform this action (injected fault)",
+        ),
         // Handled by the caller.
         FaultKind::Delay(_) => ApiError::new(500, "InternalFailure", "An internal error occurred."),
     };

@@ -3,7 +3,9 @@
 use super::{Case, case};
 use crate::proxy::Proxy;
 use crate::util::{Env, HOSTNAME, ZONE, fast};
-use ec2_dns_sim::{AuthScheme, Route53Config, SimConfig, TlsConfig};
+use ec2_dns_sim::{
+    AuthScheme, Fault, FaultKind, FaultTarget, Operation, Route53Config, SimConfig, TlsConfig,
+};
 use std::time::Duration;
 
 pub const CASES: &[Case] = &[
@@ -61,6 +63,13 @@ pub const CASES: &[Case] = &[
         item: "13",
         case: "the system clock is 7 h ahead of AWS; role credentials expire in 6 h (AWS time)",
         behaviour: "the clock offset learnt from Route 53 also decides \"refresh 5 minutes before Expiration\": credentials are fetched once, not before every call",
+        exit: 0,
+    },
+    Case {
+        test: "access_denied_right_after_an_iam_change_is_retried_briefly",
+        item: "13",
+        case: "`AccessDenied` twice on the change, as right after the policy was attached",
+        behaviour: "retried twice within 8 s, then the record is written; with less than that left before `deadline`, no retry (exit 77 at once)",
         exit: 0,
     },
 ];
@@ -352,4 +361,45 @@ async fn credential_refresh_uses_the_corrected_clock() {
         "{}",
         run.stderr
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_denied_right_after_an_iam_change_is_retried_briefly() {
+    let row = case(
+        CASES,
+        "access_denied_right_after_an_iam_change_is_retried_briefly",
+    );
+    let denied_twice = || SimConfig {
+        faults: vec![Fault::new(
+            FaultTarget::Route53Op(Operation::ChangeResourceRecordSets),
+            FaultKind::AccessDenied,
+            2,
+        )],
+        ..fast()
+    };
+    let env = Env::start(denied_twice()).await;
+    let config = env.config("");
+    let run = env
+        .run(
+            &["--config", config.to_str().unwrap(), "--log-format", "text"],
+            &[],
+        )
+        .await;
+    run.expect_code(row.exit)
+        .expect_stderr("IAM changes take a few seconds to propagate");
+    assert_eq!(env.cname("web.example.com").as_deref(), Some(HOSTNAME));
+    assert_eq!(env.count(Operation::ChangeResourceRecordSets), 3);
+    assert!(run.elapsed < Duration::from_secs(12), "{:?}", run.elapsed);
+
+    // Not when the deadline leaves no room for it: exit 77 at once.
+    let env = Env::start(denied_twice()).await;
+    let config = env.write_config(&format!(
+        "deadline = \"1500ms\"\n[[record]]\nzone = \"{ZONE}\"\nname = \"web.example.com\"\n[route53]\nendpoint = \"{}\"\n[imds]\nendpoint = \"{}\"\n",
+        env.sim.route53_url(),
+        env.sim.imds_url()
+    ));
+    let run = env.run(&["--config", config.to_str().unwrap()], &[]).await;
+    run.expect_code(77).expect_stderr("AccessDenied");
+    assert_eq!(env.count(Operation::ChangeResourceRecordSets), 1);
+    assert_eq!(env.cname("web.example.com"), None);
 }

@@ -185,9 +185,7 @@ pub fn aws3_https_unsafe(url: &reqwest::Url, extra_ca: bool) -> Option<&'static 
         Some("Route 53 traffic goes through a proxy (HTTPS_PROXY/HTTP_PROXY/ALL_PROXY)")
     } else if extra_ca {
         Some("route53.ca_bundle trusts extra CAs (a TLS-inspecting proxy can read the requests)")
-    } else if http::is_loopback_host(url) {
-        None
-    } else if url.scheme() == "https" && is_aws_host(url) {
+    } else if http::is_loopback_host(url) || (url.scheme() == "https" && is_aws_host(url)) {
         None
     } else {
         Some("the endpoint is not an AWS endpoint over https")

@@ -90,6 +90,8 @@ fn tls_sim(leaf_years: Option<(i32, i32)>) -> SimConfig {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn untrusted_certificate_fails_at_once_without_a_proxy() {
     let row = case(CASES, "untrusted_certificate_fails_at_once_without_a_proxy");
+    // Every row names the item of issue 9 it covers.
+    assert!(CASES.iter().all(|c| ["6", "9", "13"].contains(&c.item)));
     let env = Env::start(tls_sim(None)).await;
     assert!(env.sim.route53_url().starts_with("https://"));
     let config = env.config("");

@@ -10,7 +10,7 @@ use crate::http;
 use crate::imds::Imds;
 use crate::retry::Deadline;
 use crate::route53::Route53;
-use crate::route53::client::Endpoint;
+use crate::route53::client::{Endpoint, starting_scheme};
 use crate::sign::Scheme;
 use crate::state::StateDir;
 use std::sync::{Arc, Mutex};
@@ -56,11 +56,17 @@ impl Context {
                 "signing with SigV4: an earlier run found AWS3-HTTPS refused"
             );
         }
+        let start = starting_scheme(
+            config.route53.signing,
+            remembered,
+            &config.route53.endpoint,
+            config.route53.ca_bundle.is_some(),
+        );
         let route53 = Route53::new(
             http::route53_client(config.route53.ca_bundle.as_deref())?,
             Endpoint::route53(&config.route53),
             config.route53.signing,
-            remembered.unwrap_or(Scheme::Aws3Https),
+            start,
             credentials.clone(),
             imds.clone(),
         );

@@ -8,6 +8,7 @@ use crate::dns_name::DnsName;
 use crate::http::SetupError;
 use crate::imds::ImdsError;
 use crate::route53::Route53Error;
+use crate::route53::client::TrustProblem;
 
 /// Exit codes: `(code, sysexits name, meaning)`. The README's table is
 /// checked against this one.
@@ -207,8 +208,17 @@ impl Error {
                 "the access key is unknown to AWS, or temporary credentials were sent without their session token",
             ),
             _ => match self {
+                Error::Route53(Route53Error::Untrusted {
+                    problem: TrustProblem::Expired,
+                    ..
+                }) => Some(
+                    "the certificate has expired, or this system's clock is ahead (check `timedatectl`): AWS renews its certificates long before they expire, so an expired one comes from a TLS-inspecting proxy or a private endpoint, which must renew it",
+                ),
                 Error::Route53(Route53Error::Untrusted { .. }) => Some(
                     "behind a TLS-inspecting proxy, or with a private endpoint, add its CA certificate (PEM) as route53.ca_bundle",
+                ),
+                Error::Route53(Route53Error::NotValidYet { .. }) => Some(
+                    "the system clock is probably behind (before time sync): check `timedatectl` and chrony or systemd-timesyncd; ordering the unit after time-sync.target avoids this at boot",
                 ),
                 Error::Route53(Route53Error::GaveUp { .. }) => Some(
                     "Route 53 kept failing or throttling until the deadline: a longer `deadline` gives a large fleet more time",
@@ -255,6 +265,7 @@ fn route53_exit(e: &Route53Error) -> u8 {
         },
         Route53Error::BothSchemesRefused { .. } => EXIT_NOPERM,
         Route53Error::Untrusted { .. } => EXIT_CONFIG,
+        Route53Error::NotValidYet { .. } => EXIT_TEMPFAIL,
         Route53Error::GaveUp { .. }
         | Route53Error::Malformed { .. }
         | Route53Error::NotInSync { .. } => EXIT_TEMPFAIL,

@@ -137,6 +137,30 @@ pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
+/// True when requests to `url` go through a proxy: `HTTPS_PROXY`/`HTTP_PROXY`/
+/// `ALL_PROXY` (upper or lower case) apply to its scheme and `NO_PROXY` does not
+/// exempt its host. The same matcher, read the same way, as the Route 53
+/// client's (reqwest's system proxy), so the answer is what the client does.
+pub fn via_proxy(url: &reqwest::Url) -> bool {
+    let Ok(uri) = url.as_str().parse::<http::Uri>() else {
+        return false;
+    };
+    hyper_util::client::proxy::matcher::Matcher::from_system()
+        .intercept(&uri)
+        .is_some()
+}
+
+/// `localhost`, `127.0.0.0/8` or `::1`: the only hosts plain http may carry
+/// signed requests to (tests, the simulator).
+pub fn is_loopback_host(url: &reqwest::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
 /// Marks a header value as sensitive so reqwest and hyper never print it.
 pub fn sensitive_header(
     value: &str,

@@ -6,7 +6,7 @@ use crate::config::SigningMode;
 use crate::context::Context;
 use crate::error::{EXIT_OK, Error};
 use crate::http;
-use crate::route53::client::{Endpoint, Route53Error};
+use crate::route53::client::{Endpoint, Route53Error, starting_scheme};
 use crate::route53::{Operation, Route53};
 use crate::sign::Scheme;
 use quick_xml::events::Event;
@@ -111,15 +111,14 @@ async fn service_client(ctx: &Context, request: &Request) -> Result<Route53, Err
         None if request.service == "route53" => ctx.config.route53.endpoint.to_string(),
         None => format!("https://{}.{region}.amazonaws.com", request.service),
     };
-    let url = Url::parse(&url_text).map_err(|e| RequestError::Endpoint {
-        url: url_text.clone(),
-        reason: e.to_string(),
-    })?;
+    let url = endpoint_url(&url_text)?;
     let mode = if request.service == "route53" {
         ctx.config.route53.signing
     } else {
         SigningMode::Fixed(Scheme::SigV4)
     };
+    let extra_ca = ctx.config.route53.ca_bundle.is_some();
+    let start = starting_scheme(mode, None, &url, extra_ca);
     Ok(Route53::new(
         http::route53_client(ctx.config.route53.ca_bundle.as_deref())?,
         Endpoint {
@@ -128,10 +127,35 @@ async fn service_client(ctx: &Context, request: &Request) -> Result<Route53, Err
             service: request.service.clone(),
         },
         mode,
-        Scheme::Aws3Https,
+        start,
         ctx.credentials.clone(),
         ctx.imds.clone(),
     ))
+}
+
+/// `--endpoint`, under the rule of `route53.endpoint`: https, or plain http
+/// to a loopback host only (signed requests and session tokens never cross a
+/// network in clear text). Checked before anything is sent.
+fn endpoint_url(text: &str) -> Result<Url, RequestError> {
+    let refuse = |reason: String| RequestError::Endpoint {
+        url: text.to_owned(),
+        reason,
+    };
+    let url = Url::parse(text).map_err(|e| refuse(e.to_string()))?;
+    if url.host_str().is_none() || url.query().is_some() || url.fragment().is_some() {
+        return Err(refuse(
+            "must be a base URL like \"https://host[:port][/prefix]\", without query or fragment"
+                .into(),
+        ));
+    }
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if http::is_loopback_host(&url) => Ok(url),
+        "http" => Err(refuse(
+            "plain http would send the signed request and credentials in clear text: use https (http is accepted only for loopback hosts)".into(),
+        )),
+        other => Err(refuse(format!("unsupported scheme {other:?}: use https://"))),
+    }
 }
 
 fn print_answer(out: &mut dyn Write, status: u16, body: &str) {
@@ -164,6 +188,28 @@ pub fn pretty_xml(body: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn endpoint_is_https_or_loopback_http() {
+        for ok in [
+            "https://route53.amazonaws.com",
+            "https://example.com/prefix",
+            "http://127.0.0.1:8080",
+            "http://localhost:1/p",
+            "http://[::1]:9",
+        ] {
+            assert!(endpoint_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://example.invalid/",
+            "http://10.0.0.1",
+            "ftp://127.0.0.1",
+            "https://h/?q=1",
+            "not a url",
+        ] {
+            assert!(endpoint_url(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn pretty_prints_xml_and_leaves_the_rest() {

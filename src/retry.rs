@@ -9,10 +9,13 @@
 //! | IMDS     | 400, 403, 404 on a GET                                          | no retry: clear error (404 = item absent) |
 //! | Route 53 | `Throttling`, `ThrottlingException`, `PriorRequestNotComplete`, `ServiceUnavailable`, `InternalFailure` | back off (they come with HTTP 400: the code decides, not the status) |
 //! | Route 53 | HTTP 429, any 5xx, connection error, timeout                    | back off |
+//! | Route 53 | TLS certificate not trusted (unknown issuer, bad signature, wrong name) or expired | no retry: exit 78 (`route53/client.rs`) |
+//! | Route 53 | TLS certificate not valid yet (clock behind before time sync)  | back off until the deadline, then exit 75 with a hint about the clock |
 //! | Route 53 | `RequestExpired`, `SignatureDoesNotMatch` "Signature expired" / "Signature not yet current" | take the clock from the answer's `Date`, re-sign, retry once |
 //! | Route 53 | `ExpiredToken`                                                  | refresh credentials, retry once |
-//! | Route 53 | `IncompleteSignature`, `InvalidClientTokenId`, `MissingAuthenticationToken`, `SignatureDoesNotMatch` | signing = "auto" and AWS3-HTTPS: re-send once with SigV4; otherwise no retry |
-//! | Route 53 | `AccessDenied`, `InvalidChangeBatch`, `InvalidInput`, `MalformedInput`, `InvalidDomainName`, `NoSuchHostedZone`, `NoSuchChange`, anything else | no retry |
+//! | Route 53 | `IncompleteSignature`, `InvalidClientTokenId`, `MissingAuthenticationToken`, `SignatureDoesNotMatch` | signing = "auto" and AWS3-HTTPS: re-send once with SigV4; otherwise no retry (InvalidClientTokenId: as AccessDenied, next row) |
+//! | Route 53 | `AccessDenied`, `InvalidClientTokenId` (with the final scheme) | settle: a new role, policy or key takes seconds to reach every IAM endpoint, so retry twice within 8 s (1–2 s, then 3–6 s) if the deadline allows; then no retry (exit 77) |
+//! | Route 53 | `InvalidChangeBatch`, `InvalidInput`, `MalformedInput`, `InvalidDomainName`, `NoSuchHostedZone`, `NoSuchChange`, anything else | no retry |
 //!
 //! Backoff is exponential with full jitter (each sleep uniform in
 //! `[0, min(cap, base·2^n)]`), and every wait is cut short by the run's
@@ -35,6 +38,10 @@ pub enum Action {
     RefreshCredentials,
     /// The signature scheme was not accepted (or the credentials are bad).
     SchemeRefused,
+    /// AWS refused the credentials or the permission, which right after an
+    /// IAM change is often temporary: retry a bounded few times
+    /// ([`IAM_SETTLE_DELAYS`]), then fail.
+    SettleIam,
     /// Give up: retrying cannot help.
     Fail,
 }
@@ -52,7 +59,7 @@ pub const ROUTE53_ERROR_CODES: &[(&str, Action)] = &[
     ("InvalidClientTokenId", Action::SchemeRefused),
     ("MissingAuthenticationToken", Action::SchemeRefused),
     ("SignatureDoesNotMatch", Action::SchemeRefused),
-    ("AccessDenied", Action::Fail),
+    ("AccessDenied", Action::SettleIam),
     ("InvalidChangeBatch", Action::Fail),
     ("InvalidInput", Action::Fail),
     ("MalformedInput", Action::Fail),
@@ -60,6 +67,20 @@ pub const ROUTE53_ERROR_CODES: &[(&str, Action)] = &[
     ("NoSuchHostedZone", Action::Fail),
     ("NoSuchChange", Action::Fail),
 ];
+
+/// The sleeps (upper bounds; each is jittered down to half) before the
+/// retries of [`Action::SettleIam`]: two retries within 8 s. IAM is
+/// eventually consistent: a role, policy or key created a moment ago can be
+/// refused for a few seconds. More would only delay the exit 77 of a
+/// permission that is really missing.
+pub const IAM_SETTLE_DELAYS: [Duration; 2] = [Duration::from_secs(2), Duration::from_secs(6)];
+
+/// Codes that settle after an IAM change: `AccessDenied` (a permission just
+/// granted) and `InvalidClientTokenId` (a key just created; with `auto` and
+/// AWS3-HTTPS it first means "try SigV4").
+pub fn settles_after_iam_change(code: Option<&str>) -> bool {
+    matches!(code, Some("AccessDenied" | "InvalidClientTokenId"))
+}
 
 /// Classifies a Route 53 answer by its error code first, then its status.
 /// `code` is `None` for transport failures and for bodies without a code.
@@ -216,8 +237,12 @@ mod tests {
         );
         assert_eq!(
             route53_action(Some(403), Some("AccessDenied"), ""),
-            Action::Fail
+            Action::SettleIam
         );
+        assert!(settles_after_iam_change(Some("InvalidClientTokenId")));
+        assert!(!settles_after_iam_change(Some("SignatureDoesNotMatch")));
+        let total: Duration = IAM_SETTLE_DELAYS.iter().sum();
+        assert!(total <= Duration::from_secs(10), "{total:?}");
         assert_eq!(
             route53_action(Some(404), Some("NoSuchHostedZone"), ""),
             Action::Fail
@@ -294,6 +319,7 @@ mod tests {
             Action::ResyncClock => cell.contains("re-sign"),
             Action::RefreshCredentials => cell.trim().starts_with("refresh credentials"),
             Action::SchemeRefused => cell.contains("re-send once with SigV4"),
+            Action::SettleIam => cell.trim().starts_with("settle"),
             Action::Fail => cell.trim().starts_with("no retry"),
         };
         for (code, action) in ROUTE53_ERROR_CODES {

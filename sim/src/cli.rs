@@ -18,7 +18,7 @@ FAULT SPEC: TARGET:KIND[:COUNT] (COUNT defaults to 1; each matching request uses
           ChangeResourceRecordSets, GetChange, ListHostedZonesByName, ListResourceRecordSets
   KIND    an HTTP status (500, 503, ...) | throttling | throttling-exception |
           prior-request-not-complete | hang | delay=SECS | malformed | oversized | expired-token |
-          lose-answer
+          lose-answer | access-denied
   e.g.    route53:throttling:3   route53.ChangeResourceRecordSets:500:2   imds:hang:1
           route53.GetChange:delay=2.5
 
@@ -188,6 +188,7 @@ impl Args {
         if !self.tls.is_empty() {
             r53.tls = Some(TlsConfig {
                 names: self.tls.clone(),
+                leaf_years: None,
             });
         }
         config.faults = self.faults.clone();

@@ -217,12 +217,18 @@ pub struct TlsConfig {
     /// Subject alternative names for the leaf: DNS names and/or IP literals.
     /// `localhost`, `127.0.0.1` and the bound address are always added.
     pub names: Vec<String>,
+    /// The leaf's validity as `(first year, last year)`, from 1 January of
+    /// the first to 1 January of the second; `None`: valid from 1975 to 4096.
+    /// `Some((2999, 3000))` is a certificate "not valid yet" for a client
+    /// whose clock is behind, `Some((2000, 2001))` an expired one.
+    pub leaf_years: Option<(i32, i32)>,
 }
 
 impl Default for TlsConfig {
     fn default() -> Self {
         TlsConfig {
             names: vec!["localhost".to_owned(), "127.0.0.1".to_owned()],
+            leaf_years: None,
         }
     }
 }
@@ -247,6 +253,11 @@ pub struct Route53Config {
     /// signature time window, every `Date` header and credential expiry.
     pub clock_skew_secs: i64,
     pub tls: Option<TlsConfig>,
+    /// Serve the API under this path (`"/prefix"`, as an endpoint
+    /// `https://host/prefix` is used): requests are routed on the path with
+    /// the prefix removed, and signatures are checked over the full path.
+    /// Empty: no prefix.
+    pub path_prefix: String,
 }
 
 impl Default for Route53Config {
@@ -265,6 +276,7 @@ impl Default for Route53Config {
             rate_limit: None,
             clock_skew_secs: 0,
             tls: None,
+            path_prefix: String::new(),
         }
     }
 }

@@ -16,7 +16,7 @@
 //! - KIND: an HTTP status (`500`, `503`, ...), `throttling`,
 //!   `throttling-exception`, `prior-request-not-complete`, `hang`,
 //!   `delay=SECS` (decimal seconds, e.g. `delay=1.5`), `malformed`,
-//!   `oversized`, `expired-token`.
+//!   `oversized`, `expired-token`, `access-denied`.
 //!
 //! Examples: `route53:throttling:3`, `route53.ChangeResourceRecordSets:500:2`,
 //! `imds:hang:1`, `route53.GetChange:delay=2.5`.
@@ -85,6 +85,9 @@ pub enum FaultKind {
     /// Route 53: carry the request out, then answer 500 `InternalFailure`, as
     /// when the answer to an applied change is lost on the way. IMDS: 500.
     LoseAnswer,
+    /// Route 53: 403 `AccessDenied` (a permission granted a moment ago that
+    /// IAM has not propagated yet). IMDS: 403.
+    AccessDenied,
 }
 
 /// Size of an [`FaultKind::Oversized`] body: 48 MiB.
@@ -119,7 +122,7 @@ pub enum FaultSpecError {
     Target(String),
     #[error(
         "fault kind {0:?}: expected a status, throttling, throttling-exception, \
-         prior-request-not-complete, hang, delay=SECS, malformed, oversized or expired-token"
+         prior-request-not-complete, hang, delay=SECS, malformed, oversized, expired-token or access-denied"
     )]
     Kind(String),
     #[error("fault count {0:?}: expected a whole number of at least 1")]
@@ -178,6 +181,7 @@ fn parse_kind(text: &str) -> Result<FaultKind, FaultSpecError> {
         "oversized" => FaultKind::Oversized,
         "expired-token" => FaultKind::ExpiredToken,
         "lose-answer" => FaultKind::LoseAnswer,
+        "access-denied" => FaultKind::AccessDenied,
         other => {
             if let Some(secs) = other.strip_prefix("delay=") {
                 let secs: f64 = secs

@@ -71,7 +71,10 @@ impl Sim {
         let imds_addr = imds_bound.addr;
         let route53_addr = route53_bound.addr;
         let tls = match &config.route53.tls {
-            Some(t) => Some(tls::generate(&t.names, route53_addr.ip()).map_err(io::Error::other)?),
+            Some(t) => Some(
+                tls::generate(&t.names, t.leaf_years, route53_addr.ip())
+                    .map_err(io::Error::other)?,
+            ),
             None => None,
         };
         let refuse_for = config.imds.refuse_connections_for;

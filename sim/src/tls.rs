@@ -41,7 +41,11 @@ pub(crate) fn subject_names(names: &[String], bound: IpAddr) -> Vec<String> {
     all
 }
 
-pub(crate) fn generate(names: &[String], bound: IpAddr) -> Result<TlsMaterial, TlsError> {
+pub(crate) fn generate(
+    names: &[String],
+    leaf_years: Option<(i32, i32)>,
+    bound: IpAddr,
+) -> Result<TlsMaterial, TlsError> {
     let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca_params
@@ -66,6 +70,10 @@ pub(crate) fn generate(names: &[String], bound: IpAddr) -> Result<TlsMaterial, T
         KeyUsagePurpose::KeyEncipherment,
     ];
     leaf_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    if let Some((from, until)) = leaf_years {
+        leaf_params.not_before = rcgen::date_time_ymd(from, 1, 1);
+        leaf_params.not_after = rcgen::date_time_ymd(until, 1, 1);
+    }
     let leaf_key = KeyPair::generate()?;
     let leaf = leaf_params.signed_by(&leaf_key, &issuer)?;
 
@@ -109,7 +117,7 @@ mod tests {
 
     #[test]
     fn generates_a_ca_and_a_leaf() {
-        let material = generate(&["sim.test".into()], "127.0.0.1".parse().unwrap()).unwrap();
+        let material = generate(&["sim.test".into()], None, "127.0.0.1".parse().unwrap()).unwrap();
         assert!(material.ca_pem.starts_with("-----BEGIN CERTIFICATE-----"));
     }
 }

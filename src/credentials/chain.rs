@@ -100,15 +100,18 @@ impl Provider {
         }
     }
 
-    /// Credentials valid for at least a few more minutes.
+    /// Credentials valid for at least a few more minutes at `now`: the
+    /// corrected time (the system clock plus the offset learnt from Route 53),
+    /// since `Expiration` is AWS's time, not this clock's.
     pub async fn get(
         &self,
         imds: &Imds,
         deadline: Deadline,
+        now: Timestamp,
     ) -> Result<Credentials, CredentialError> {
         let mut cached = self.cached.lock().await;
         if let Some((creds, source)) = cached.as_ref() {
-            if !needs_refresh(creds, Timestamp::now()) {
+            if !needs_refresh(creds, now) {
                 return Ok(creds.clone());
             }
             if let Source::InstanceRole { .. } = source {
@@ -118,7 +121,7 @@ impl Provider {
                         *cached = Some((fresh.clone(), Source::InstanceRole { role }));
                         return Ok(fresh);
                     }
-                    Err(e) if !is_expired(creds, Timestamp::now()) => {
+                    Err(e) if !is_expired(creds, now) => {
                         warn!(error = %e, "could not refresh role credentials; the current ones are still valid");
                         return Ok(creds.clone());
                     }

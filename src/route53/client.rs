@@ -10,7 +10,7 @@ use crate::credentials::{CredentialError, Provider};
 use crate::dns_name::DnsName;
 use crate::http::{self, BodyError, ROUTE53_BODY_CAP, ROUTE53_REQUEST_TIMEOUT};
 use crate::imds::Imds;
-use crate::retry::{self, Action, Backoff, Deadline, ROUTE53_BACKOFF};
+use crate::retry::{self, Action, Backoff, Deadline, IAM_SETTLE_DELAYS, ROUTE53_BACKOFF};
 use crate::sign::sigv4::uri_encode;
 use crate::sign::{self, Scheme, SignableRequest};
 use crate::timestamp::Timestamp;
@@ -19,7 +19,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use tracing::{debug, warn};
+use std::time::Duration;
+use tracing::{debug, info, warn};
 
 pub const API_VERSION: &str = "2013-04-01";
 /// A listing of every type at one name reads this many sets.
@@ -109,6 +110,17 @@ pub enum Route53Error {
         op: Operation,
         endpoint: String,
         reason: String,
+        problem: TrustProblem,
+    },
+    #[error(
+        "Route 53 {op}: the certificate of {endpoint} was still \"not valid yet\" after {attempts} attempts in {elapsed_secs}s: {reason}"
+    )]
+    NotValidYet {
+        op: Operation,
+        endpoint: String,
+        reason: String,
+        attempts: u32,
+        elapsed_secs: u64,
     },
     #[error("change {change_id} was applied but is still PENDING after {waited_secs}s ({limit})")]
     NotInSync {
@@ -166,6 +178,58 @@ impl Endpoint {
     }
 }
 
+/// Why AWS3-HTTPS must not be used for `url`, or `None` on a direct
+/// connection (an AWS endpoint over https, or a loopback endpoint) with the
+/// system's CAs only. AWS3-HTTPS signs only the `Date` header: whoever reads
+/// one request (a proxy, a TLS-inspecting middlebox whose CA is in
+/// `ca_bundle`) can replay its headers for any Route 53 call for minutes.
+/// SigV4 binds the signature to the method, path, query and body.
+pub fn aws3_https_unsafe(url: &reqwest::Url, extra_ca: bool) -> Option<&'static str> {
+    if http::via_proxy(url) {
+        Some("Route 53 traffic goes through a proxy (HTTPS_PROXY/HTTP_PROXY/ALL_PROXY)")
+    } else if extra_ca {
+        Some("route53.ca_bundle trusts extra CAs (a TLS-inspecting proxy can read the requests)")
+    } else if http::is_loopback_host(url) || (url.scheme() == "https" && is_aws_host(url)) {
+        None
+    } else {
+        Some("the endpoint is not an AWS endpoint over https")
+    }
+}
+
+fn is_aws_host(url: &reqwest::Url) -> bool {
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    host.ends_with(".amazonaws.com") || host.ends_with(".amazonaws.com.cn")
+}
+
+/// The scheme a client for `url` starts with: `signing` when fixed (with a
+/// warning when AWS3-HTTPS is not safe there); for `auto`, what an earlier
+/// boot `remembered`, else AWS3-HTTPS on a direct connection and SigV4 from
+/// the first request otherwise (logged once, at info).
+pub fn starting_scheme(
+    signing: SigningMode,
+    remembered: Option<Scheme>,
+    url: &reqwest::Url,
+    extra_ca: bool,
+) -> Scheme {
+    let unsafe_reason = aws3_https_unsafe(url, extra_ca);
+    match (signing, unsafe_reason) {
+        (SigningMode::Fixed(Scheme::Aws3Https), Some(reason)) => {
+            warn!(
+                "route53.signing = \"aws3-https\" although {reason}: AWS3-HTTPS signs only the Date header, so a captured request authorizes any Route 53 call for minutes; \"auto\" would sign with SigV4 here"
+            );
+            Scheme::Aws3Https
+        }
+        (SigningMode::Fixed(scheme), _) => scheme,
+        (SigningMode::Auto, Some(reason)) => {
+            info!(
+                "signing with SigV4: {reason}, and AWS3-HTTPS signs only the Date header (a captured request would authorize any Route 53 call for minutes)"
+            );
+            Scheme::SigV4
+        }
+        (SigningMode::Auto, None) => remembered.unwrap_or(Scheme::Aws3Https),
+    }
+}
+
 /// A Route 53 client for one run. It also signs calls to other AWS APIs with
 /// SigV4 (`ec2-dns-updater request --service ec2`).
 #[derive(Debug)]
@@ -173,6 +237,10 @@ pub struct Route53 {
     http: Client,
     /// The endpoint without a trailing slash.
     base: String,
+    /// The endpoint's path without a trailing slash (`/prefix`, or empty):
+    /// requests go to `prefix + path`, and that full path is what is signed,
+    /// as the AWS SDKs do with an endpoint URL that has a path.
+    path_prefix: String,
     host_header: String,
     region: String,
     service: String,
@@ -210,6 +278,7 @@ impl Route53 {
         Route53 {
             http,
             base: url.as_str().trim_end_matches('/').to_owned(),
+            path_prefix: url.path().trim_end_matches('/').to_owned(),
             host_header,
             region: endpoint.region,
             service: endpoint.service,
@@ -364,11 +433,17 @@ impl Route53 {
         let mut resynced = false;
         let mut refreshed = false;
         let mut refused_aws3: Option<Failure> = None;
+        // Retries taken for a refusal that may settle after an IAM change.
+        let mut iam_waits = 0;
         loop {
-            let credentials = self.credentials.get(&self.imds, deadline).await?;
+            let credentials = self
+                .credentials
+                .get(&self.imds, deadline, self.clock.now())
+                .await?;
             let scheme = self.scheme();
             attempts += 1;
-            let failure = match self
+            // `not_valid_yet`: this attempt met a certificate that starts in the future.
+            let (failure, not_valid_yet) = match self
                 .send_once(
                     op,
                     &method,
@@ -389,14 +464,16 @@ impl Route53 {
                 Err(Attempt::Malformed(reason)) => {
                     return Err(Route53Error::Malformed { op, reason });
                 }
-                Err(Attempt::Untrusted(reason)) => {
+                Err(Attempt::Untrusted(reason, problem)) => {
                     return Err(Route53Error::Untrusted {
                         op,
                         endpoint: self.base.clone(),
                         reason,
+                        problem,
                     });
                 }
-                Err(Attempt::Failed(f)) => f,
+                Err(Attempt::NotValidYet(f)) => (f, true),
+                Err(Attempt::Failed(f)) => (f, false),
             };
             let action = retry::route53_action(
                 failure.status,
@@ -408,7 +485,7 @@ impl Route53 {
                 Action::Backoff => {
                     let delay = backoff.next_delay();
                     if deadline.expired() {
-                        return Err(self.gave_up(op, attempts, started, failure));
+                        return Err(self.gave_up(op, attempts, started, failure, not_valid_yet));
                     }
                     self.counters.retries.fetch_add(1, Ordering::Relaxed);
                     warn!(
@@ -419,7 +496,7 @@ impl Route53 {
                         "Route 53 call failed, retrying"
                     );
                     if !deadline.sleep(delay).await {
-                        return Err(self.gave_up(op, attempts, started, failure));
+                        return Err(self.gave_up(op, attempts, started, failure, not_valid_yet));
                     }
                 }
                 Action::ResyncClock if !resynced && failure.server_date.is_some() => {
@@ -454,6 +531,25 @@ impl Route53 {
                     *self.scheme.lock().unwrap_or_else(|p| p.into_inner()) = Scheme::SigV4;
                     refused_aws3 = Some(failure);
                 }
+                Action::SettleIam | Action::SchemeRefused
+                    if retry::settles_after_iam_change(failure.error.code.as_deref())
+                        && iam_waits < IAM_SETTLE_DELAYS.len()
+                        && deadline.remaining() > IAM_SETTLE_DELAYS[iam_waits] =>
+                {
+                    let most = IAM_SETTLE_DELAYS[iam_waits].as_millis() as u64;
+                    let delay = Duration::from_millis(fastrand::u64(most / 2..=most));
+                    iam_waits += 1;
+                    self.counters.retries.fetch_add(1, Ordering::Relaxed);
+                    warn!(
+                        %op,
+                        attempt = attempts,
+                        sleep_ms = delay.as_millis() as u64,
+                        error = %failure,
+                        "Route 53 refused the credentials; IAM changes take a few seconds to propagate, retrying ({iam_waits} of {})",
+                        IAM_SETTLE_DELAYS.len()
+                    );
+                    deadline.sleep(delay).await;
+                }
                 _ => {
                     return Err(match refused_aws3 {
                         Some(aws3) if action == Action::SchemeRefused => {
@@ -479,7 +575,17 @@ impl Route53 {
         attempts: u32,
         started: tokio::time::Instant,
         last: Failure,
+        not_valid_yet: bool,
     ) -> Route53Error {
+        if not_valid_yet {
+            return Route53Error::NotValidYet {
+                op,
+                endpoint: self.base.clone(),
+                reason: last.error.message,
+                attempts,
+                elapsed_secs: started.elapsed().as_secs(),
+            };
+        }
         Route53Error::GaveUp {
             op,
             attempts,
@@ -508,10 +614,11 @@ impl Route53 {
             &[]
         };
         let payload = body.unwrap_or("").as_bytes();
+        let full_path = format!("{}{path}", self.path_prefix);
         let signable = SignableRequest {
             method: method.as_str(),
             host: &self.host_header,
-            path,
+            path: &full_path,
             query,
             headers: content_type,
             body: payload,
@@ -554,10 +661,25 @@ impl Route53 {
         let response = match request.send().await {
             Ok(r) => r,
             Err(e) => {
-                if let Some(reason) = certificate_problem(&e) {
-                    return Err(Attempt::Untrusted(reason));
-                }
-                return Err(Attempt::Failed(transport_failure(&e)));
+                return Err(match certificate_problem(&e) {
+                    Some(CertificateProblem::Untrusted(reason, problem)) => {
+                        Attempt::Untrusted(reason, problem)
+                    }
+                    Some(CertificateProblem::NotValidYet(reason)) => {
+                        Attempt::NotValidYet(Failure {
+                            status: None,
+                            error: AwsError {
+                                message: format!(
+                                    "the certificate is not valid yet ({reason}): the system clock may be behind"
+                                ),
+                                ..AwsError::default()
+                            },
+                            server_date: None,
+                            body: String::new(),
+                        })
+                    }
+                    None => Attempt::Failed(transport_failure(&e)),
+                });
             }
         };
         let status = response.status().as_u16();
@@ -598,30 +720,69 @@ enum Attempt {
     Failed(Failure),
     Malformed(String),
     /// The endpoint's certificate is not trusted: retrying cannot help.
-    Untrusted(String),
+    Untrusted(String, TrustProblem),
+    /// The endpoint's certificate starts in the future by this system's
+    /// clock: retried, the clock may be stepped forward by time sync.
+    NotValidYet(Failure),
 }
 
-/// A TLS certificate the client refused, from anywhere in the error chain
-/// (rustls errors travel inside `std::io::Error`s, whose `source()` skips them).
-fn certificate_problem(e: &reqwest::Error) -> Option<String> {
-    fn refused<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
-        let tls = err.downcast_ref::<rustls::Error>().or_else(|| {
-            err.downcast_ref::<std::io::Error>()
-                .and_then(|io| io.get_ref())
-                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        })?;
-        matches!(
-            tls,
-            rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
-        )
-        .then_some(tls)
-    }
+/// Why a certificate was refused (for the hint).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrustProblem {
+    /// Unknown issuer, bad signature, wrong name or purpose, revoked, no
+    /// certificate: a TLS-inspecting proxy or a private endpoint whose CA is
+    /// not in `route53.ca_bundle` (or a wrong endpoint).
+    Untrusted,
+    /// Expired by this system's clock. Not retried: a real AWS endpoint's
+    /// certificate is renewed long before it expires, so either a proxy or
+    /// private endpoint serves an expired one, or the clock is months ahead,
+    /// which time sync at boot does not cause and a retry would not fix.
+    Expired,
+}
+
+/// What the TLS layer said about the endpoint's certificate.
+#[derive(Debug, PartialEq, Eq)]
+enum CertificateProblem {
+    Untrusted(String, TrustProblem),
+    /// Not valid yet: the clock is behind (before time sync), a temporary state.
+    NotValidYet(String),
+}
+
+/// The certificate problem behind a failed request, from anywhere in the
+/// error chain. rustls errors travel inside `std::io::Error`s, and without a
+/// proxy hyper-rustls wraps that one in another; `io::Error::source()` skips
+/// the error it wraps (it returns that error's own source), so each
+/// `io::Error` is opened with `get_ref()` instead.
+fn certificate_problem(e: &(dyn std::error::Error + 'static)) -> Option<CertificateProblem> {
+    use rustls::CertificateError as C;
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = current {
-        if let Some(tls) = refused(err) {
-            return Some(tls.to_string());
+        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+            let reason = tls.to_string();
+            return match tls {
+                rustls::Error::InvalidCertificate(
+                    C::NotValidYet | C::NotValidYetContext { .. },
+                ) => Some(CertificateProblem::NotValidYet(reason)),
+                rustls::Error::InvalidCertificate(C::Expired | C::ExpiredContext { .. }) => {
+                    Some(CertificateProblem::Untrusted(reason, TrustProblem::Expired))
+                }
+                rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented => {
+                    Some(CertificateProblem::Untrusted(
+                        reason,
+                        TrustProblem::Untrusted,
+                    ))
+                }
+                // Alerts, protocol errors: a transport failure like any other.
+                _ => None,
+            };
         }
-        current = err.source();
+        current = match err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
     }
     None
 }
@@ -650,5 +811,62 @@ fn malformed(op: Operation, e: xml::XmlError) -> Route53Error {
     Route53Error::Malformed {
         op,
         reason: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustls::CertificateError;
+    use std::io;
+
+    /// hyper-rustls wraps the handshake's `io::Error` (which holds the rustls
+    /// error) in another `io::Error`; a wrapper error sits above both.
+    #[derive(Debug, thiserror::Error)]
+    #[error("client error (Connect)")]
+    struct Connect(#[source] Box<dyn std::error::Error + Send + Sync>);
+
+    fn nested(tls: rustls::Error) -> Connect {
+        let handshake = io::Error::new(io::ErrorKind::InvalidData, tls);
+        Connect(Box::new(io::Error::other(handshake)))
+    }
+
+    #[test]
+    fn finds_the_certificate_error_inside_nested_io_errors() {
+        let unknown = nested(rustls::Error::InvalidCertificate(
+            CertificateError::UnknownIssuer,
+        ));
+        assert!(matches!(
+            certificate_problem(&unknown),
+            Some(CertificateProblem::Untrusted(_, TrustProblem::Untrusted))
+        ));
+        for e in [
+            CertificateError::BadSignature,
+            CertificateError::NotValidForName,
+        ] {
+            assert!(matches!(
+                certificate_problem(&nested(rustls::Error::InvalidCertificate(e))),
+                Some(CertificateProblem::Untrusted(_, TrustProblem::Untrusted))
+            ));
+        }
+        assert!(matches!(
+            certificate_problem(&nested(rustls::Error::InvalidCertificate(
+                CertificateError::Expired
+            ))),
+            Some(CertificateProblem::Untrusted(_, TrustProblem::Expired))
+        ));
+        assert!(matches!(
+            certificate_problem(&nested(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidYet
+            ))),
+            Some(CertificateProblem::NotValidYet(_))
+        ));
+        // Other TLS failures and plain I/O errors are transport errors.
+        assert_eq!(
+            certificate_problem(&nested(rustls::Error::HandshakeNotComplete)),
+            None
+        );
+        let refused = Connect(Box::new(io::Error::from(io::ErrorKind::ConnectionRefused)));
+        assert_eq!(certificate_problem(&refused), None);
     }
 }

@@ -55,6 +55,7 @@ fn retry_table_matches_the_code() {
             Action::ResyncClock => "resync the clock",
             Action::RefreshCredentials => "refresh credentials",
             Action::SchemeRefused => "re-send once with SigV4",
+            Action::SettleIam => "retry twice within",
             Action::Fail => "no retry",
         };
         // A code may also appear in a row for one of its messages

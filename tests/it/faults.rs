@@ -192,12 +192,12 @@ pub const SCENARIOS: &[Scenario] = &[
         typical: "1 ChangeResourceRecordSets",
     },
     Scenario {
-        test: "access_denied_is_sent_once",
-        fault: "HTTP 403 `AccessDenied` on the change",
-        behaviour: "no retry; hint: `ec2-dns-updater policy`",
+        test: "access_denied_is_retried_twice_then_fails",
+        fault: "HTTP 403 `AccessDenied` on the change, every time",
+        behaviour: "two retries within 8 s (a permission granted a moment ago takes seconds to propagate), then no more; hint: `ec2-dns-updater policy`",
         exit: 77,
-        within_secs: 5,
-        typical: "1 ChangeResourceRecordSets",
+        within_secs: 12,
+        typical: "3 ChangeResourceRecordSets, ~5 s",
     },
     Scenario {
         test: "no_such_hosted_zone_is_sent_once",
@@ -936,18 +936,18 @@ async fn invalid_change_batch_is_sent_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn access_denied_is_sent_once() {
+async fn access_denied_is_retried_twice_then_fails() {
     let env = Env::start(with_route53(|r| {
         r.deny = vec![Operation::ChangeResourceRecordSets]
     }))
     .await;
     let config = config_file(&env, "30s", "", "");
     let run = update(&env, &config).await;
-    Scenario::get("access_denied_is_sent_once").check(&run);
+    Scenario::get("access_denied_is_retried_twice_then_fails").check(&run);
     run.expect_stderr("AccessDenied")
         .expect_stderr("ec2-dns-updater policy");
-    assert_eq!(env.count(Operation::ChangeResourceRecordSets), 1);
-    assert!(warnings(&run, "retrying").is_empty(), "{}", run.stderr);
+    assert_eq!(env.count(Operation::ChangeResourceRecordSets), 3);
+    assert_eq!(warnings(&run, "retrying").len(), 2, "{}", run.stderr);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

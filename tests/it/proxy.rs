@@ -12,13 +12,13 @@ use tokio::net::{TcpListener, TcpStream};
 /// A minimal forward proxy on 127.0.0.1:0 that records the first request
 /// line of every connection (`GET http://host/path HTTP/1.1` or
 /// `CONNECT host:port HTTP/1.1`) and then relays bytes.
-struct Proxy {
-    url: String,
+pub(crate) struct Proxy {
+    pub(crate) url: String,
     seen: Arc<Mutex<Vec<String>>>,
 }
 
 impl Proxy {
-    async fn start() -> Proxy {
+    pub(crate) async fn start() -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let seen = Arc::new(Mutex::new(Vec::new()));
@@ -31,7 +31,7 @@ impl Proxy {
         Proxy { url, seen }
     }
 
-    fn seen(&self) -> Vec<String> {
+    pub(crate) fn seen(&self) -> Vec<String> {
         self.seen.lock().unwrap().clone()
     }
 }

@@ -685,8 +685,9 @@ async fn metrics_file_reports_each_run() {
         text.contains("ec2_dns_updater_last_run_exit_code 77\n"),
         "{text}"
     );
+    // One listing, the change and its two AccessDenied retries (IAM settling).
     assert!(
-        text.contains("ec2_dns_updater_last_run_api_calls 2\n"),
+        text.contains("ec2_dns_updater_last_run_api_calls 4\n"),
         "{text}"
     );
     assert!(!text.contains("last_success_timestamp"), "{text}");

@@ -325,8 +325,8 @@ async fn access_denied_exits_77_with_a_hint() {
         .expect_stderr("ec2-dns-updater policy");
     assert_eq!(
         env.count(Operation::ChangeResourceRecordSets),
-        1,
-        "not retried"
+        3,
+        "retried twice (IAM settling), then given up"
     );
 }
 

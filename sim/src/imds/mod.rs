@@ -237,6 +237,7 @@ fn fault_answer(kind: FaultKind, path: &str) -> Outcome {
         FaultKind::Throttling | FaultKind::ThrottlingException => error_page(429),
         FaultKind::PriorRequestNotComplete => error_page(503),
         FaultKind::ExpiredToken => error_page(401),
+        FaultKind::AccessDenied => error_page(403),
         FaultKind::Malformed => {
             if path.contains("security-credentials/") {
                 text(

@@ -84,7 +84,14 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Respons
     let at = Instant::now();
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_owned();
-    let route = operation::route(parts.method.as_str(), &path);
+    // Routed without the configured prefix; the signature covers the full path.
+    let prefix = state.config.route53.path_prefix.trim_end_matches('/');
+    let routed = match path.strip_prefix(prefix) {
+        Some(rest) if rest.starts_with('/') => rest,
+        _ if path.starts_with("/_sim/") => path.as_str(),
+        _ => "/",
+    };
+    let route = operation::route(parts.method.as_str(), routed);
     if let Route::Control(rest) = route {
         return crate::control::handle(&state, &parts, rest, body).await;
     }
@@ -328,6 +335,11 @@ fn fault_answer(kind: FaultKind, rid: &str) -> Outcome {
             "The request was rejected because Route 53 was still processing a prior request.",
         ),
         FaultKind::ExpiredToken => ApiError::expired_token(),
+        FaultKind::AccessDenied => ApiError::new(
+            403,
+            "AccessDenied",
+            "User is not authorized to perform this action (injected fault)",
+        ),
         // Handled by the caller.
         FaultKind::Delay(_) | FaultKind::LoseAnswer => {
             ApiError::new(500, "InternalFailure", "An internal error occurred.")

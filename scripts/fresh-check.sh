@@ -74,6 +74,14 @@ fi
 echo "fresh root: $(. "$root/etc/os-release" && echo "$PRETTY_NAME"), $(chroot "$root" dpkg-query -W -f '.\n' | wc -l) packages;" \
     "missing on purpose: $(for t in cc gcc python3 git curl; do chroot "$root" sh -c "command -v $t" >/dev/null || printf '%s ' "$t"; done)"
 
+# This network's own certificate authorities (a TLS-inspecting egress proxy,
+# say), as a fresh machine on it would be given them: they are added to the
+# trust store when the step installs ca-certificates, not before.
+if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
+    mkdir -p "$root/usr/local/share/ca-certificates"
+    cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+fi
+
 # ---- the repository, alone -------------------------------------------------------
 git clone -q --no-hardlinks "$repo" "$root/work/repo" || die "git clone"
 echo "repository: $(git -C "$root/work/repo" log -1 --format='%h %s' | cut -c1-100)"
@@ -85,14 +93,9 @@ for proxy in cargo rustc rustdoc rustfmt cargo-fmt cargo-clippy clippy-driver; d
     ln -s rustup "$root/root/.cargo/bin/$proxy"
 done
 
-cat > "$root/usr/local/bin/fresh-step" <<EOF
-#!/bin/bash
-set -uo pipefail
-cd /work/repo
-echo "\$ $command"
-$command
-EOF
+{ printf '#!/bin/bash\nset -uo pipefail\ncd /work/repo\n'; printf '%s\n' "$command"; } > "$root/usr/local/bin/fresh-step"
 chmod 0755 "$root/usr/local/bin/fresh-step"
+echo "\$ $command"
 
 start=$(date +%s)
 systemd-nspawn --quiet --register=no --keep-unit -D "$root" \

@@ -42,8 +42,8 @@ pub const TARGETS: [Target; 2] = [
     // <stdint.h>, <string.h> and <stdlib.h>, and gcc's own <stdint.h> pulls
     // in the C library's, so the cross glibc headers (libc6-dev-arm64-cross,
     // only a Recommends of gcc-aarch64-linux-gnu) are needed: without them
-    // the build stops at `bits/libc-header-start.h: No such file or
-    // directory`. The objects only use freestanding declarations (integer
+    // the build stops at a missing header (`stdint.h`, or
+    // `bits/libc-header-start.h` when some other libc headers are there). The objects only use freestanding declarations (integer
     // types, memcpy), which glibc's and musl's ABIs share on aarch64; rustc
     // links musl's own crt and libc (the target's self-contained objects).
     Target {

@@ -18,8 +18,8 @@
 #      BOOT_KEEP=1           keep the work directory (logs, rootfs)
 #      BOOT_TIMEOUT=180      seconds before the container is killed
 #
-# Needs root (no KVM). Installs systemd-container and debootstrap
-# with apt-get. All traffic stays in two network namespaces it creates.
+# Needs root (no KVM). Installs systemd-container, debootstrap, iproute2,
+# curl, python3 and what building the simulator needs with apt-get. All traffic stays in two network namespaces it creates.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 export CARGO_TERM_COLOR=never
@@ -40,16 +40,14 @@ NAME=boot-test.example.com
 HOSTNAME_EXPECTED=ec2-203-0-113-25.compute-1.amazonaws.com
 TIMEOUT=${BOOT_TIMEOUT:-180}
 
+bash scripts/ensure-packages.sh cc=gcc /usr/include/stdio.h=libc6-dev /etc/ssl/certs/ca-certificates.crt=ca-certificates \
+    python3=python3 systemd-nspawn=systemd-container debootstrap=debootstrap ip=iproute2 curl=curl \
+    || die "installing the tools"
 target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])') \
     || die "cargo metadata"
 deb=${1:-$(ls "$target_dir"/dist/ec2-dns-updater_*_amd64.deb 2>/dev/null | head -1)}
 [ -f "$deb" ] || die "no amd64 .deb: run cargo xtask dist first, or pass its path"
 rootfs_tar=${BOOT_ROOTFS_TAR:-$target_dir/boot-test/rootfs.tar}
-
-if ! command -v systemd-nspawn >/dev/null || ! command -v debootstrap >/dev/null; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd-container debootstrap >/dev/null \
-        || die "apt-get install systemd-container debootstrap"
-fi
 
 echo "building the simulator"
 cargo build -q -p ec2-dns-sim --bin ec2-dns-sim || die "cargo build -p ec2-dns-sim"

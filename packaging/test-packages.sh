@@ -14,8 +14,9 @@
 # Usage: bash packaging/test-packages.sh [--no-build]
 #   --no-build   inspect the packages already in <target dir>/dist/
 #
-# Installs what it needs (rpm, file, systemd with apt-get; the rest comes with
-# cargo xtask dist). Prints one line per check, sizes and timings, and exits
+# Installs what it needs (a C compiler, libc headers, CA certificates,
+# python3, git, rpm, file, systemd with apt-get; the cross compilers, rustup
+# targets and cargo tools come with cargo xtask dist). Prints one line per check, sizes and timings, and exits
 # non-zero if any check failed.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -42,17 +43,11 @@ UNIT=usr/lib/systemd/system/ec2-dns-updater.service
 CONFIG=etc/ec2-dns-updater/config.toml
 
 # ---- tools ------------------------------------------------------------------
-need=()
-command -v rpm >/dev/null || need+=(rpm)
-command -v file >/dev/null || need+=(file)
-command -v systemd-analyze >/dev/null || need+=(systemd)
-command -v dpkg-deb >/dev/null || need+=(dpkg)
-if [ ${#need[@]} -gt 0 ]; then
-    [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || die "missing tools and cannot apt-get: ${need[*]}"
-    echo "installing ${need[*]}"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null \
-        || die "apt-get install ${need[*]}"
-fi
+# The build (xtask, build scripts) needs a C compiler, libc headers and CA
+# certificates for crates.io; git dates the packages (SOURCE_DATE_EPOCH).
+bash scripts/ensure-packages.sh cc=gcc /usr/include/stdio.h=libc6-dev /etc/ssl/certs/ca-certificates.crt=ca-certificates \
+    python3=python3 git=git rpm=rpm file=file systemd-analyze=systemd dpkg-deb=dpkg \
+    || die "installing the tools"
 
 # ---- build ------------------------------------------------------------------
 target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])') \

@@ -9,8 +9,9 @@
 # out-of-memory): the input is copied to tests/fixtures/fuzz/<target>/ so it
 # can be committed as a regression test, and the panic message is printed.
 #
-# Needs a nightly toolchain (rustup installs one if it is missing) and
-# cargo-fuzz (installed with `cargo install` if missing). Targets run
+# Needs a nightly toolchain (rustup installs one if it is missing),
+# cargo-fuzz (installed with `cargo install` if missing) and a C and C++
+# compiler (libFuzzer is C++; Debian packages installed if missing). Targets run
 # FUZZ_JOBS at a time (default: the number of CPUs). FUZZ_SANITIZER picks
 # cargo-fuzz's sanitizer (default none: the library is safe Rust, and without
 # ASan the build is faster and each run does ~2x more executions; use
@@ -27,6 +28,7 @@ sanitizer=${FUZZ_SANITIZER:-none}
 toolchain=${FUZZ_TOOLCHAIN:-nightly}
 start=$SECONDS
 
+bash scripts/ensure-packages.sh cc=gcc /usr/include/stdio.h=libc6-dev /etc/ssl/certs/ca-certificates.crt=ca-certificates c++=g++
 if ! cargo "+$toolchain" --version >/dev/null 2>&1; then
     echo "== installing the $toolchain toolchain"
     rustup toolchain install "$toolchain" --profile minimal

@@ -5,7 +5,7 @@
 //! Start one with [`Sim::start`]; point the updater at [`Sim::imds_url`] and
 //! [`Sim::route53_url`]; inspect or alter what it holds with [`Sim::record`],
 //! [`Sim::put_record`], [`Sim::requests`], [`Sim::inject`], [`Sim::stats`].
-//! Every protocol fact it imitates is in `shared/docs/PROTOCOL.md`.
+//! Every protocol fact it imitates is in the repository's `docs/PROTOCOL.md`.
 //!
 //! # Module map
 //! | module | concept |

@@ -465,7 +465,7 @@ mod tests {
 
     #[test]
     fn change_batch_matches_the_documented_body() {
-        // The body botocore signed in ../shared/vectors/route53_signing.json.
+        // The body botocore signed in vectors/route53_signing.json.
         let xml = change_batch(
             None,
             &[Change {

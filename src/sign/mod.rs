@@ -1,7 +1,7 @@
 //! Request signing, pure: a request description, credentials and a time go in,
 //! the headers to add come out. Nothing here reads the clock, the network or
 //! the environment, so every byte is pinned by tests against AWS's reference
-//! vectors (`../shared/vectors/`).
+//! vectors (`vectors/` at the repository's root).
 //!
 //! - [`aws3_https`]: the legacy AWS3-HTTPS scheme (signs only the `Date` value).
 //! - [`sigv4`]: Signature Version 4 (signs method, path, query, headers, body).

@@ -104,3 +104,110 @@ fn readme_configs_parse() {
     }
     assert!(n >= 1);
 }
+
+/// Every file of the checkout that a test, a script or a reader may open,
+/// skipping build output and git's own files.
+fn repository_files() -> Vec<std::path::PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let skip = ["target", ".git", "corpus", "artifacts"];
+    let mut out = Vec::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let entry = entry.unwrap();
+            let path = entry.path();
+            let name = entry.file_name();
+            if entry.file_type().unwrap().is_dir() {
+                if !skip.iter().any(|s| name == *s) {
+                    dirs.push(path);
+                }
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A clone with nothing beside it must build, test and document itself: no
+/// file may reach for a sibling directory of the checkout.
+#[test]
+fn repository_is_self_contained() {
+    // Built from pieces so that this file does not match itself.
+    let outside = [
+        ["..", "/shared/"].concat(),
+        ["shared", "/docs/"].concat(),
+        ["shared", "/vectors"].concat(),
+        ["/work", "/shared"].concat(),
+        ["\"shared\"", ", \"vectors\""].concat(),
+    ];
+    let mut found = Vec::new();
+    for path in repository_files() {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue; // binary (fuzz seeds, images)
+        };
+        for needle in &outside {
+            if text.contains(needle.as_str()) {
+                found.push(format!("{}: {needle}", path.display()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "references outside the repository:\n{found:#?}"
+    );
+    let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors");
+    for file in [
+        "README.md",
+        "aws4_testsuite/LICENSE",
+        "aws4_testsuite/NOTICE",
+    ] {
+        assert!(vectors.join(file).is_file(), "vectors/{file} is missing");
+    }
+}
+
+/// Relative links in the Markdown documents point at files that exist.
+#[test]
+fn markdown_links_resolve() {
+    let mut broken = Vec::new();
+    let mut checked = 0;
+    for path in repository_files() {
+        if path.extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (start, _) in text.match_indices("](") {
+            let rest = &text[start + 2..];
+            let Some(end) = rest.find(')') else { continue };
+            let target = rest[..end].split('#').next().unwrap();
+            if target.is_empty() || target.contains("://") || target.starts_with("mailto:") {
+                continue;
+            }
+            checked += 1;
+            if !path.parent().unwrap().join(target).exists() {
+                broken.push(format!("{}: {target}", path.display()));
+            }
+        }
+    }
+    assert!(
+        checked >= 10,
+        "only {checked} links found: is the scan broken?"
+    );
+    assert!(broken.is_empty(), "broken links:\n{broken:#?}");
+}
+
+/// docs/PROTOCOL.md describes every Route 53 error code the retry policy
+/// knows.
+#[test]
+fn protocol_notes_cover_every_route53_error_code() {
+    let notes =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/PROTOCOL.md"))
+            .unwrap();
+    for (code, _) in ROUTE53_ERROR_CODES {
+        assert!(
+            notes.contains(&format!("`{code}`")),
+            "docs/PROTOCOL.md does not mention {code}"
+        );
+    }
+}

@@ -1,6 +1,7 @@
 //! Signing agrees byte for byte with AWS's references:
-//! `../shared/vectors/route53_signing.json` (botocore 1.44.5) and
-//! `../shared/vectors/aws4_testsuite/` (AWS's official SigV4 suite).
+//! `vectors/route53_signing.json` (botocore 1.44.5) and
+//! `vectors/aws4_testsuite/` (AWS's official SigV4 suite), both vendored in
+//! the repository (see `vectors/README.md`).
 
 use ec2_dns_updater::credentials::Credentials;
 use ec2_dns_updater::sign::{self, Scheme, SignableRequest, sigv4};
@@ -9,7 +10,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 fn vectors() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors")
 }
 
 fn split_url(url: &str) -> (&str, &str, &str) {
@@ -22,7 +23,7 @@ fn split_url(url: &str) -> (&str, &str, &str) {
 #[test]
 fn route53_vectors_from_botocore() {
     let text = std::fs::read_to_string(vectors().join("route53_signing.json"))
-        .expect("../shared/vectors/route53_signing.json must be beside the checkout");
+        .expect("vectors/route53_signing.json is part of the repository");
     let doc: Value = serde_json::from_str(&text).unwrap();
     let cases = doc["cases"].as_array().unwrap();
     assert_eq!(cases.len(), 96, "the file documents 96 cases");

@@ -15,7 +15,8 @@
 #   --no-build   inspect the packages already in <target dir>/dist/
 #
 # Installs what it needs (a C compiler, libc headers, CA certificates,
-# python3, git, rpm, file, systemd with apt-get; the cross compilers, rustup
+# python3, git, rpm, file, systemd, man-db (systemd-analyze verify runs man
+# on the unit's Documentation=) with apt-get; the cross compilers, rustup
 # targets and cargo tools come with cargo xtask dist). Prints one line per check, sizes and timings, and exits
 # non-zero if any check failed.
 set -uo pipefail
@@ -46,7 +47,7 @@ CONFIG=etc/ec2-dns-updater/config.toml
 # The build (xtask, build scripts) needs a C compiler, libc headers and CA
 # certificates for crates.io; git dates the packages (SOURCE_DATE_EPOCH).
 bash scripts/ensure-packages.sh cc=gcc /usr/include/stdio.h=libc6-dev /etc/ssl/certs/ca-certificates.crt=ca-certificates \
-    python3=python3 git=git rpm=rpm file=file systemd-analyze=systemd dpkg-deb=dpkg \
+    python3=python3 git=git rpm=rpm file=file systemd-analyze=systemd dpkg-deb=dpkg man=man-db \
     || die "installing the tools"
 
 # ---- build ------------------------------------------------------------------

@@ -97,12 +97,19 @@ done
 chmod 0755 "$root/usr/local/bin/fresh-step"
 echo "\$ $command"
 
+# Likewise this network's settings that point programs with their own CA
+# lists (pip, the AWS CLI) at the system store, when the host has them.
+network_env=()
+for var in SSL_CERT_FILE SSL_CERT_DIR CURL_CA_BUNDLE REQUESTS_CA_BUNDLE AWS_CA_BUNDLE PIP_CERT; do
+    [ -n "${!var:-}" ] && network_env+=("--setenv=$var=${!var}")
+done
+
 start=$(date +%s)
-systemd-nspawn --quiet --register=no --keep-unit -D "$root" \
+systemd-nspawn --quiet --register=no --keep-unit --console=pipe -D "$root" \
     --overlay="$rustup_home:$work/rustup-upper:/root/.rustup" \
     --setenv=PATH=/root/.cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     --setenv=CARGO_HOME=/root/.cargo --setenv=RUSTUP_HOME=/root/.rustup \
-    --setenv=CARGO_TERM_COLOR=never \
+    --setenv=CARGO_TERM_COLOR=never "${network_env[@]}" \
     /usr/local/bin/fresh-step
 rc=$?
 echo "fresh-check: '$command' exited $rc after $(( $(date +%s) - start )) s on a fresh Debian 12"

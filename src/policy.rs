@@ -50,10 +50,15 @@ fn add_record(needs: &mut ZoneNeeds, record: &Record, allow_delete: bool) {
     needs.templated |= !record.name.is_static();
     needs.types.extend(record.types());
     needs.actions.insert("UPSERT");
-    // A type switch and compare-and-swap writes DELETE the old set and CREATE the new one.
-    if record.types().len() > 1 || record.on_conflict == OnConflict::Keep {
+    // The deletion rule (README, "What a run may delete"): the address sets
+    // that conflict with a written type (A and AAAA for a CNAME, a CNAME for
+    // an A or AAAA) are replaced in one batch, DELETE the old set exactly and
+    // CREATE the new one; compare-and-swap writes (`keep`) do the same.
+    let replaced = conflicting_address_types(&record.types());
+    if !replaced.is_empty() || record.on_conflict == OnConflict::Keep {
         needs.actions.extend(["CREATE", "DELETE"]);
     }
+    needs.types.extend(replaced);
     if allow_delete {
         needs.actions.insert("DELETE");
     }
@@ -62,6 +67,22 @@ fn add_record(needs: &mut ZoneNeeds, record: &Record, allow_delete: bool) {
         needs.types.insert("TXT");
     }
     needs.names.insert(name);
+}
+
+/// The address types a record writing `types` may replace at its name.
+fn conflicting_address_types(types: &[&'static str]) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for t in types {
+        let conflicting: &[&'static str] = match *t {
+            "CNAME" => &["A", "AAAA"],
+            "A" | "AAAA" => &["CNAME"],
+            _ => &[],
+        };
+        out.extend(conflicting.iter().filter(|c| !types.contains(c)));
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// The policy document.
@@ -213,7 +234,7 @@ mod tests {
     }
 
     #[test]
-    fn one_cname_needs_upsert_on_one_name() {
+    fn one_cname_needs_upsert_on_one_name_and_may_replace_address_sets() {
         let doc = document(
             &config("[[record]]\nzone = \"Z0123456789ABCDEFGHIJ\"\nname = \"Web.Example.com.\"\n"),
             false,
@@ -230,8 +251,8 @@ mod tests {
                         "Resource": "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ",
                         "Condition": {"ForAllValues:StringEquals": {
                             "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["web.example.com"],
-                            "route53:ChangeResourceRecordSetsRecordTypes": ["CNAME"],
-                            "route53:ChangeResourceRecordSetsActions": ["UPSERT"]
+                            "route53:ChangeResourceRecordSetsRecordTypes": ["A", "AAAA", "CNAME"],
+                            "route53:ChangeResourceRecordSetsActions": ["CREATE", "DELETE", "UPSERT"]
                         }}
                     },
                     {"Sid": "ReadOwnZones", "Effect": "Allow", "Action": "route53:ListResourceRecordSets",
@@ -263,7 +284,7 @@ mod tests {
         );
         assert_eq!(
             cond["route53:ChangeResourceRecordSetsRecordTypes"],
-            json!(["A", "CNAME", "TXT"])
+            json!(["A", "AAAA", "CNAME", "TXT"])
         );
         assert_eq!(
             cond["route53:ChangeResourceRecordSetsActions"],

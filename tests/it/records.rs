@@ -642,7 +642,12 @@ async fn policy_is_least_privilege_for_the_config() {
     );
     assert_eq!(
         change[0]["Condition"]["ForAllValues:StringEquals"]["route53:ChangeResourceRecordSetsActions"],
-        serde_json::json!(["UPSERT"])
+        serde_json::json!(["CREATE", "DELETE", "UPSERT"])
+    );
+    // A CNAME may replace an A or AAAA at its name (the deletion rule), no other type.
+    assert_eq!(
+        change[0]["Condition"]["ForAllValues:StringEquals"]["route53:ChangeResourceRecordSetsRecordTypes"],
+        serde_json::json!(["A", "AAAA", "CNAME"])
     );
     assert_eq!(
         change[1]["Condition"]["ForAllValues:StringLike"]["route53:ChangeResourceRecordSetsNormalizedRecordNames"],

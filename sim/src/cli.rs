@@ -5,7 +5,8 @@
 use clap::Parser;
 use ec2_dns_sim::config::ZoneConfig;
 use ec2_dns_sim::{
-    Fault, PutBehaviour, RateLimit, RecordSet, SchemeAcceptance, SimConfig, TlsConfig, TokenMode,
+    Fault, InterruptionAction, IpStack, PutBehaviour, RateLimit, RecordSet, SchemeAcceptance,
+    SimConfig, SpotAction, TlsConfig, TokenMode,
 };
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -28,8 +29,19 @@ OUTPUT: once both listeners are up, one JSON line on stdout (and in --ready-file
 Logs go to stderr (RUST_LOG=debug for one line per request). Stops on SIGTERM or SIGINT.
 
 CONTROL API (Route 53 listener, unauthenticated): GET /_sim/zones, /_sim/stats,
-  /_sim/requests, /_sim/faults; POST /_sim/fault (spec or JSON); PUT|DELETE
-  /_sim/metadata/<path>; PUT /_sim/clock-skew; PUT /_sim/record.
+  /_sim/requests, /_sim/faults, /_sim/instances; POST /_sim/fault (spec or JSON);
+  PUT|DELETE /_sim/metadata/<path>, /_sim/spot-action (terminate|stop|hibernate [TIME]),
+  /_sim/lifecycle-state (InService, Terminated, ...), /_sim/instance/<id> (EC2 state);
+  PUT /_sim/clock-skew; PUT /_sim/record.
+
+STS AND EC2: the Route 53 listener also serves the STS and EC2 Query APIs at POST /
+  (form body Action=...&Version=..., SigV4 with service sts or ec2 and the instance's
+  region): AssumeRole for roles given with --assumable-role, and DescribeInstances for
+  the main instance, the fleet (running) and --ec2-instance entries.
+
+IPV6: --imds-stack ipv6 serves IMDS on [::1] only (an IPv6-only instance; the ready
+  line's imds is http://[::1]:PORT); dual adds a second listener, named imds_v6 (and
+  route53_v6 for --route53-stack dual) in the ready line.
 
 FLEET: with --fleet N, instance n (1..=N) answers under IMDS/i/<n>/latest/... with
   public-hostname ec2-10-<n/256>-<n%256>-1.compute-1.amazonaws.com and
@@ -129,6 +141,27 @@ pub(crate) struct Args {
     #[arg(long, value_name = "FILE", requires = "tls")]
     pub(crate) ca_out: Option<PathBuf>,
 
+    /// A Spot interruption notice at start: terminate, stop or hibernate, optionally with
+    /// its time, e.g. terminate or stop@2026-11-29T08:22:00Z (default: two minutes later).
+    #[arg(long, value_name = "ACTION[@TIME]", value_parser = parse_spot)]
+    spot_action: Option<SpotAction>,
+
+    /// The Auto Scaling target lifecycle state at start, e.g. InService or Warmed:Pending
+    /// (default: not in a group, 404).
+    #[arg(long, value_name = "STATE")]
+    lifecycle_state: Option<String>,
+
+    /// Loopback addresses IMDS uses: ipv4 (127.0.0.1), ipv6 ([::1], an IPv6-only
+    /// instance) or dual (both, two ports). With ipv6, the default --imds-listen
+    /// becomes [::1]:0.
+    #[arg(long, value_name = "ipv4|ipv6|dual", default_value = "ipv4", value_parser = parse_stack)]
+    pub(crate) imds_stack: IpStack,
+
+    /// Loopback addresses Route 53 (with STS and EC2) uses: ipv4, ipv6 or dual (a
+    /// dual-stack endpoint: also [::1]:0).
+    #[arg(long, value_name = "ipv4|ipv6|dual", default_value = "ipv4", value_parser = parse_stack)]
+    pub(crate) route53_stack: IpStack,
+
     /// Also write the ready JSON line to FILE (atomically: temp file, then rename).
     #[arg(long, value_name = "FILE")]
     pub(crate) ready_file: Option<PathBuf>,
@@ -173,6 +206,10 @@ impl Args {
         imds.token_put = self.token_put;
         imds.refuse_connections_for = self.refuse_imds_for.unwrap_or_default();
         imds.fleet = self.fleet;
+        imds.spot_action = self.spot_action.clone();
+        imds.lifecycle_state = self.lifecycle_state.clone();
+        imds.stack = self.imds_stack;
+        config.route53.stack = self.route53_stack;
         let r53 = &mut config.route53;
         if let Some(p) = self.propagation {
             r53.propagation = p;
@@ -232,6 +269,25 @@ fn parse_record(s: &str) -> Result<(String, RecordSet), String> {
         (*zone).to_owned(),
         RecordSet::new(name, rtype, ttl, [*value]),
     ))
+}
+
+fn parse_spot(s: &str) -> Result<SpotAction, String> {
+    let (action, time) = match s.split_once('@') {
+        Some((a, t)) => (a, Some(t.to_owned())),
+        None => (s, None),
+    };
+    let action = InterruptionAction::from_name(action)
+        .ok_or_else(|| format!("{action:?}: expected terminate, stop or hibernate"))?;
+    Ok(SpotAction { action, time })
+}
+
+fn parse_stack(s: &str) -> Result<IpStack, String> {
+    match s {
+        "ipv4" => Ok(IpStack::Ipv4),
+        "ipv6" => Ok(IpStack::Ipv6),
+        "dual" => Ok(IpStack::Dual),
+        _ => Err("expected ipv4, ipv6 or dual".to_owned()),
+    }
 }
 
 fn parse_tokens(s: &str) -> Result<TokenMode, String> {

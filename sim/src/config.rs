@@ -138,6 +138,77 @@ pub struct ImdsConfig {
     /// Also serve N fleet instances under `/i/<n>/latest/...` (n = 1..=N); see
     /// `imds::metadata` for what instance `n` looks like. At most [`MAX_FLEET`].
     pub fleet: u32,
+    /// A Spot interruption notice at start: `spot/instance-action` answers it
+    /// (404 while `None`). Change it at run time with
+    /// [`crate::Sim::set_spot_action`] or `PUT /_sim/spot-action`.
+    pub spot_action: Option<SpotAction>,
+    /// `autoscaling/target-lifecycle-state` at start (`InService`,
+    /// `Terminated`, `Detached`, `Standby`, `Warmed:Pending`, ...); `None`:
+    /// not in an Auto Scaling group (404). Change it with
+    /// [`crate::Sim::set_lifecycle_state`] or `PUT /_sim/lifecycle-state`.
+    pub lifecycle_state: Option<String>,
+    /// Which loopback addresses IMDS listens on with [`crate::Sim::start`]
+    /// (`Ipv6` = an IPv6-only instance: `http://[::1]:PORT`).
+    pub stack: IpStack,
+}
+
+/// Which loopback addresses a listener uses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum IpStack {
+    /// `127.0.0.1` only (the default).
+    #[default]
+    Ipv4,
+    /// `[::1]` only.
+    Ipv6,
+    /// Both, on two ports: `127.0.0.1` is the primary address
+    /// ([`crate::Sim::imds_url`]), `[::1]` the second
+    /// ([`crate::Sim::imds_url_v6`]).
+    Dual,
+}
+
+/// What a Spot interruption notice announces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InterruptionAction {
+    Terminate,
+    Stop,
+    Hibernate,
+}
+
+impl InterruptionAction {
+    /// `terminate`, `stop` or `hibernate`, as in the JSON document.
+    pub fn name(self) -> &'static str {
+        match self {
+            InterruptionAction::Terminate => "terminate",
+            InterruptionAction::Stop => "stop",
+            InterruptionAction::Hibernate => "hibernate",
+        }
+    }
+
+    /// Parses the JSON name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "terminate" => Some(InterruptionAction::Terminate),
+            "stop" => Some(InterruptionAction::Stop),
+            "hibernate" => Some(InterruptionAction::Hibernate),
+            _ => None,
+        }
+    }
+}
+
+/// A Spot interruption notice: `{"action": "terminate", "time": "2026-11-29T08:22:00Z"}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpotAction {
+    pub action: InterruptionAction,
+    /// RFC 3339 (`2026-11-29T08:22:00Z`); `None`: two minutes after the
+    /// notice is set (on the simulated clock), as AWS gives.
+    pub time: Option<String>,
+}
+
+impl SpotAction {
+    /// A notice with the usual two minutes' warning.
+    pub fn new(action: InterruptionAction) -> Self {
+        SpotAction { action, time: None }
+    }
 }
 
 impl Default for ImdsConfig {
@@ -162,6 +233,9 @@ impl Default for ImdsConfig {
             fail_first: 0,
             delay: Duration::ZERO,
             fleet: 0,
+            spot_action: None,
+            lifecycle_state: None,
+            stack: IpStack::Ipv4,
         }
     }
 }
@@ -258,6 +332,10 @@ pub struct Route53Config {
     /// the prefix removed, and signatures are checked over the full path.
     /// Empty: no prefix.
     pub path_prefix: String,
+    /// Which loopback addresses the Route 53 listener (and so STS, EC2 and
+    /// the control API) uses with [`crate::Sim::start`]; `Dual` is a
+    /// "dual-stack endpoint" reachable at [`crate::Sim::route53_url_v6`] too.
+    pub stack: IpStack,
 }
 
 impl Default for Route53Config {
@@ -277,6 +355,7 @@ impl Default for Route53Config {
             clock_skew_secs: 0,
             tls: None,
             path_prefix: String::new(),
+            stack: IpStack::Ipv4,
         }
     }
 }
@@ -300,6 +379,10 @@ pub enum ConfigError {
     BadRateLimit(String),
     #[error("credentials lifetime must be at least one second")]
     BadLifetime,
+    #[error("spot action time {0:?} is not an RFC 3339 time such as 2026-11-29T08:22:00Z")]
+    BadSpotTime(String),
+    #[error("lifecycle state must not be empty")]
+    BadLifecycleState,
 }
 
 impl SimConfig {
@@ -310,6 +393,19 @@ impl SimConfig {
         }
         if self.imds.credentials_lifetime < Duration::from_secs(1) {
             return Err(ConfigError::BadLifetime);
+        }
+        if let Some(SpotAction { time: Some(t), .. }) = &self.imds.spot_action
+            && crate::deps::Timestamp::parse_rfc3339(t).is_none()
+        {
+            return Err(ConfigError::BadSpotTime(t.clone()));
+        }
+        if self
+            .imds
+            .lifecycle_state
+            .as_deref()
+            .is_some_and(|s| s.trim().is_empty())
+        {
+            return Err(ConfigError::BadLifecycleState);
         }
         let mut seen = std::collections::HashSet::new();
         for zone in &self.route53.zones {

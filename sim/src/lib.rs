@@ -35,6 +35,7 @@
 mod clock;
 pub mod config;
 mod control;
+mod deps;
 pub mod faults;
 mod http;
 mod imds;
@@ -49,8 +50,9 @@ mod state;
 mod tls;
 
 pub use config::{
-    ImdsConfig, Propagation, PutBehaviour, Route53Config, STATIC_ACCESS_KEY_ID,
-    STATIC_SECRET_ACCESS_KEY, SchemeAcceptance, SimConfig, TlsConfig, TokenMode, ZoneConfig,
+    ImdsConfig, InterruptionAction, IpStack, Propagation, PutBehaviour, Route53Config,
+    STATIC_ACCESS_KEY_ID, STATIC_SECRET_ACCESS_KEY, SchemeAcceptance, SimConfig, SpotAction,
+    TlsConfig, TokenMode, ZoneConfig,
 };
 pub use ec2_dns_updater::credentials::Credentials;
 pub use faults::{Fault, FaultKind, FaultTarget};

@@ -4,6 +4,7 @@
 
 mod binary;
 mod imds;
+mod lifecycle;
 mod load;
 mod route53;
 mod util;

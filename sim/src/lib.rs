@@ -45,6 +45,7 @@ pub mod ratelimit;
 pub mod record;
 mod route53;
 mod server;
+mod sigv4;
 pub mod sim;
 mod state;
 mod tls;

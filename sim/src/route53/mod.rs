@@ -236,6 +236,7 @@ async fn process(
         aws3: config.aws3,
         sigv4: config.sigv4,
         region: &config.region,
+        service: "route53",
     };
     if let Some(signature) = auth::presented_signature(&parts.headers) {
         let mut kept = lock(&state.route53.signatures);

@@ -7,4 +7,5 @@ mod imds;
 mod lifecycle;
 mod load;
 mod route53;
+mod signing;
 mod util;

@@ -21,7 +21,7 @@
 //! | `DELETE /_sim/instance/<id>` | EC2 no longer knows the instance |
 //! | `GET /_sim/instances` | every instance EC2 knows besides the fleet, with its state |
 
-use crate::config::{InterruptionAction, SpotAction};
+use crate::config::{InstanceState, InterruptionAction, SpotAction};
 use crate::deps::Timestamp;
 use crate::faults::Fault;
 use crate::http::{SimBody, read_body, response};
@@ -194,6 +194,36 @@ pub(crate) async fn handle(
         ("DELETE", "lifecycle-state") => {
             state.set_instance_metadata(0, LIFECYCLE_PATH, None);
             message(200, "lifecycle state removed")
+        }
+        ("GET", "instances") => {
+            let list: Vec<serde_json::Value> = crate::query::listed_instances(state)
+                .into_iter()
+                .map(|(id, s)| serde_json::json!({ "id": id, "state": s.name() }))
+                .collect();
+            json(200, &list)
+        }
+        (m, path) if path.starts_with("instance/") => {
+            let id = &path["instance/".len()..];
+            if id.is_empty() {
+                return message(400, "missing instance id");
+            }
+            match m {
+                "PUT" => match InstanceState::from_name(text.trim()) {
+                    Some(s) => {
+                        lock(&state.ec2.changed).insert(id.to_owned(), Some(s));
+                        message(200, "instance state set")
+                    }
+                    None => message(
+                        400,
+                        "body must be pending, running, stopping, stopped, shutting-down or terminated",
+                    ),
+                },
+                "DELETE" => {
+                    lock(&state.ec2.changed).insert(id.to_owned(), None);
+                    message(200, "instance forgotten")
+                }
+                _ => message(405, "use PUT or DELETE"),
+            }
         }
         (m, path) if path.starts_with("metadata/") => {
             let meta = &path["metadata/".len()..];

@@ -1,6 +1,6 @@
 //! [`Sim`]: both services running, and the handle to inspect and steer them.
 
-use crate::config::{IpStack, SimConfig, SpotAction};
+use crate::config::{InstanceState, IpStack, SimConfig, SpotAction};
 use crate::faults::Fault;
 use crate::log::{RequestLog, Stats, lock};
 use crate::record::RecordSet;
@@ -293,6 +293,20 @@ impl Sim {
     pub fn set_lifecycle_state(&self, state: Option<&str>) {
         self.state
             .set_instance_metadata(0, crate::state::LIFECYCLE_PATH, state);
+    }
+
+    /// Sets the EC2 state of instance `id` (any id: a new one becomes
+    /// known), or makes EC2 forget it (`None`: DescribeInstances no longer
+    /// knows it, `InstanceId.N` naming it fails with
+    /// `InvalidInstanceID.NotFound`).
+    pub fn set_instance_state(&self, id: &str, state: Option<InstanceState>) {
+        lock(&self.state.ec2.changed).insert(id.to_owned(), state);
+    }
+
+    /// The EC2 state of instance `id`; `None` when EC2 does not know it.
+    /// The main instance and every fleet member start `running`.
+    pub fn instance_state(&self, id: &str) -> Option<InstanceState> {
+        crate::query::instance_state(&self.state, id)
     }
 
     /// The role credentials IMDS hands out now (rotating them when due);

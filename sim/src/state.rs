@@ -28,6 +28,7 @@ pub(crate) struct State {
     pub(crate) keys: KeyStore,
     pub(crate) imds: ImdsState,
     pub(crate) route53: Route53State,
+    pub(crate) ec2: crate::query::Ec2State,
     pub(crate) started: Instant,
 }
 
@@ -44,6 +45,7 @@ impl State {
             keys: KeyStore::new(&config.route53.static_keys),
             imds: ImdsState::new(&config.imds),
             route53: Route53State::new(&config.route53),
+            ec2: crate::query::Ec2State::new(&config.ec2.instances),
             started: Instant::now(),
             config,
         };

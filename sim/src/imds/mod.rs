@@ -86,6 +86,7 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Respons
         path: parts.uri.path().to_owned(),
         query: parts.uri.query().unwrap_or_default().to_owned(),
         operation: None,
+        action: None,
         scheme: None,
         status: 0,
         error_code: None,

@@ -52,8 +52,38 @@ pub(crate) struct Policy<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Principal {
     pub(crate) access_key_id: String,
-    /// The role of temporary credentials IMDS issued.
+    /// The role of temporary credentials IMDS issued (or the name of an
+    /// assumed role).
     pub(crate) role: Option<String>,
+    /// Credentials AssumeRole issued: the role ARN and the session name.
+    pub(crate) assumed: Option<(String, String)>,
+}
+
+impl Principal {
+    /// The ARN trust policies and [`crate::config::ZoneAccess`] name.
+    pub(crate) fn arn(&self) -> String {
+        match (&self.assumed, &self.role) {
+            (Some((arn, _)), _) => arn.clone(),
+            (None, Some(role)) => crate::config::instance_role_arn(role),
+            (None, None) => crate::config::STATIC_USER_ARN.to_owned(),
+        }
+    }
+
+    /// The caller as AWS names it in AccessDenied messages.
+    pub(crate) fn caller_arn(&self, instance_id: &str) -> String {
+        match (&self.assumed, &self.role) {
+            (Some((arn, session)), _) => {
+                let (account, name) =
+                    crate::config::role_name(arn).unwrap_or((crate::config::ACCOUNT_ID, arn));
+                format!("arn:aws:sts::{account}:assumed-role/{name}/{session}")
+            }
+            (None, Some(role)) => format!(
+                "arn:aws:sts::{}:assumed-role/{role}/{instance_id}",
+                crate::config::ACCOUNT_ID
+            ),
+            (None, None) => crate::config::STATIC_USER_ARN.to_owned(),
+        }
+    }
 }
 
 /// The scheme looked at (for the request log) and the verdict.
@@ -275,6 +305,7 @@ fn check_sigv4(
     Ok(Principal {
         access_key_id: parsed.access_key_id.to_owned(),
         role: key.role,
+        assumed: key.assumed,
     })
 }
 
@@ -321,6 +352,7 @@ fn check_aws3(
     Ok(Principal {
         access_key_id: parsed.access_key_id.to_owned(),
         role: key.role,
+        assumed: key.assumed,
     })
 }
 

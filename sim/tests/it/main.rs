@@ -6,6 +6,7 @@ mod binary;
 mod imds;
 mod lifecycle;
 mod load;
+mod query;
 mod route53;
 mod signing;
 mod util;

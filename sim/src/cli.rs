@@ -5,8 +5,8 @@
 use clap::Parser;
 use ec2_dns_sim::config::ZoneConfig;
 use ec2_dns_sim::{
-    Fault, InterruptionAction, IpStack, PutBehaviour, RateLimit, RecordSet, SchemeAcceptance,
-    SimConfig, SpotAction, TlsConfig, TokenMode,
+    AssumableRole, Fault, InstanceState, InterruptionAction, IpStack, PutBehaviour, RateLimit,
+    RecordSet, SchemeAcceptance, SimConfig, SpotAction, TlsConfig, TokenMode,
 };
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -151,6 +151,17 @@ pub(crate) struct Args {
     #[arg(long, value_name = "STATE")]
     lifecycle_state: Option<String>,
 
+    /// A role STS AssumeRole hands out, trusted by the instance role unless trust= says
+    /// otherwise (a principal ARN or *; repeatable), e.g.
+    /// arn:aws:iam::111122223333:role/dns-writer,external-id=ext-42. Repeatable.
+    #[arg(long = "assumable-role", value_name = "ARN[,external-id=ID][,trust=PRINCIPAL]...", value_parser = parse_role)]
+    roles: Vec<AssumableRole>,
+
+    /// An instance EC2 DescribeInstances knows besides the main instance and the fleet
+    /// (all running), or another state for one of them, e.g. i-0abc=terminated. Repeatable.
+    #[arg(long = "ec2-instance", value_name = "ID=STATE", value_parser = parse_instance)]
+    instances: Vec<(String, InstanceState)>,
+
     /// Loopback addresses IMDS uses: ipv4 (127.0.0.1), ipv6 ([::1], an IPv6-only
     /// instance) or dual (both, two ports). With ipv6, the default --imds-listen
     /// becomes [::1]:0.
@@ -209,6 +220,8 @@ impl Args {
         imds.spot_action = self.spot_action.clone();
         imds.lifecycle_state = self.lifecycle_state.clone();
         imds.stack = self.imds_stack;
+        config.sts.roles = self.roles.clone();
+        config.ec2.instances = self.instances.clone();
         config.route53.stack = self.route53_stack;
         let r53 = &mut config.route53;
         if let Some(p) = self.propagation {
@@ -279,6 +292,42 @@ fn parse_spot(s: &str) -> Result<SpotAction, String> {
     let action = InterruptionAction::from_name(action)
         .ok_or_else(|| format!("{action:?}: expected terminate, stop or hibernate"))?;
     Ok(SpotAction { action, time })
+}
+
+fn parse_role(s: &str) -> Result<AssumableRole, String> {
+    let mut parts = s.split(',');
+    let mut role = AssumableRole::new(parts.next().unwrap_or_default());
+    let mut trusted = Vec::new();
+    for part in parts {
+        match part.split_once('=') {
+            Some(("external-id", id)) if !id.is_empty() => role.external_id = Some(id.to_owned()),
+            Some(("trust", who)) if !who.is_empty() => trusted.push(who.to_owned()),
+            _ => {
+                return Err(format!(
+                    "{part:?}: expected external-id=ID or trust=PRINCIPAL"
+                ));
+            }
+        }
+    }
+    if !trusted.is_empty() {
+        role.trusted = trusted;
+    }
+    Ok(role)
+}
+
+fn parse_instance(s: &str) -> Result<(String, InstanceState), String> {
+    let (id, state) = s
+        .split_once('=')
+        .ok_or("expected ID=STATE, e.g. i-0abc=terminated")?;
+    let state = InstanceState::from_name(state).ok_or_else(|| {
+        format!(
+            "{state:?}: expected pending, running, stopping, stopped, shutting-down or terminated"
+        )
+    })?;
+    if !id.starts_with("i-") {
+        return Err(format!("{id:?} is not an instance id (i-...)"));
+    }
+    Ok((id.to_owned(), state))
 }
 
 fn parse_stack(s: &str) -> Result<IpStack, String> {
@@ -417,6 +466,18 @@ mod tests {
             "/tmp/ca.pem",
             "--ready-file",
             "/tmp/ready.json",
+            "--spot-action",
+            "stop@2026-11-29T08:22:00Z",
+            "--lifecycle-state",
+            "Warmed:Pending",
+            "--imds-stack",
+            "ipv6",
+            "--route53-stack",
+            "dual",
+            "--assumable-role",
+            "arn:aws:iam::111122223333:role/dns-writer,external-id=ext-42,trust=*",
+            "--ec2-instance",
+            "i-0abc=terminated",
         ])
         .unwrap();
         let c = args.to_config().unwrap();
@@ -437,6 +498,22 @@ mod tests {
         assert_eq!(c.faults.len(), 2);
         assert_eq!(c.imds.fleet, 10);
         assert!(c.route53.tls.is_some());
+        let spot = c.imds.spot_action.unwrap();
+        assert_eq!(spot.action, InterruptionAction::Stop);
+        assert_eq!(spot.time.as_deref(), Some("2026-11-29T08:22:00Z"));
+        assert_eq!(c.imds.lifecycle_state.as_deref(), Some("Warmed:Pending"));
+        assert_eq!(
+            (c.imds.stack, c.route53.stack),
+            (IpStack::Ipv6, IpStack::Dual)
+        );
+        let role = &c.sts.roles[0];
+        assert_eq!(role.arn, "arn:aws:iam::111122223333:role/dns-writer");
+        assert_eq!(role.external_id.as_deref(), Some("ext-42"));
+        assert_eq!(role.trusted, ["*"]);
+        assert_eq!(
+            c.ec2.instances,
+            [("i-0abc".to_owned(), InstanceState::Terminated)]
+        );
     }
 
     #[test]
@@ -453,6 +530,14 @@ mod tests {
             vec!["--rate-limit", "1.5,2"],
             vec!["--fault", "route53:teapot"],
             vec!["--ca-out", "/tmp/x"],
+            vec!["--spot-action", "explode"],
+            vec!["--imds-stack", "ipv5"],
+            vec![
+                "--assumable-role",
+                "arn:aws:iam::111122223333:role/x,color=red",
+            ],
+            vec!["--ec2-instance", "i-0abc=gone"],
+            vec!["--ec2-instance", "web=running"],
         ] {
             let mut argv = vec!["ec2-dns-sim"];
             argv.extend(bad.iter().copied());
@@ -463,5 +548,15 @@ mod tests {
         assert!(matches!(args.to_config(), Err(CliError::UnknownZone(_))));
         let args = Args::try_parse_from(["ec2-dns-sim", "--fleet", "70000"]).unwrap();
         assert!(matches!(args.to_config(), Err(CliError::Config(_))));
+        for bad in [
+            ["--assumable-role", "dns-writer"],
+            ["--spot-action", "stop@tomorrow"],
+        ] {
+            let args = Args::try_parse_from(["ec2-dns-sim", bad[0], bad[1]]).unwrap();
+            assert!(
+                matches!(args.to_config(), Err(CliError::Config(_))),
+                "{bad:?}"
+            );
+        }
     }
 }

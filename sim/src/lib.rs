@@ -66,6 +66,6 @@ pub use ec2_dns_updater::credentials::Credentials;
 pub use faults::{Fault, FaultKind, FaultTarget};
 pub use log::{AuthScheme, RequestLog, Service, Stats};
 pub use ratelimit::RateLimit;
-pub use record::RecordSet;
+pub use record::{AliasTarget, RecordSet};
 pub use route53::operation::Operation;
 pub use sim::Sim;

@@ -232,7 +232,19 @@ impl Sim {
         self.state.config.route53.static_keys.first().cloned()
     }
 
-    /// The record set at `name` (any case, trailing dot optional) and `rtype`.
+    /// Every record set at `name` and `rtype`: the simple one, or the
+    /// weighted or multivalue members in set-identifier order.
+    pub fn record_sets(&self, zone_id: &str, name: &str, rtype: &str) -> Vec<RecordSet> {
+        lock(&self.state.route53.store)
+            .zones
+            .get(zone_id)
+            .map(|z| z.group(name, rtype))
+            .unwrap_or_default()
+    }
+
+    /// The simple record set (no set identifier) at `name` (any case,
+    /// trailing dot optional) and `rtype`; see [`Sim::record_sets`] for
+    /// routing sets.
     pub fn record(&self, zone_id: &str, name: &str, rtype: &str) -> Option<RecordSet> {
         lock(&self.state.route53.store)
             .zones

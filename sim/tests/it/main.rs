@@ -8,5 +8,6 @@ mod lifecycle;
 mod load;
 mod query;
 mod route53;
+mod routing;
 mod signing;
 mod util;

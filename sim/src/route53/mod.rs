@@ -4,7 +4,9 @@
 //! authentication → the account rate limit → the `deny` list → the
 //! operation. Every answer carries `Date` (the simulated clock) and
 //! `x-amzn-RequestId`. `GET /date` is unauthenticated; `/_sim/` goes to the
-//! control API.
+//! control API; `POST /` (after the path prefix, if any) goes to the STS and
+//! EC2 Query APIs ([`crate::query`]), which share this listener, its TLS,
+//! its clock and its keys.
 
 pub(crate) mod auth;
 pub(crate) mod error;

@@ -466,7 +466,7 @@ fn parse_change(change: &Element) -> Result<Change, ApiError> {
         ))
     };
     if let Some(alias) = alias_target {
-        if rrset[2].first().is_some() || rrset[3].first().is_some() {
+        if !rrset[2].is_empty() || !rrset[3].is_empty() {
             return Err(ApiError::invalid_input(format!(
                 "Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], but found more than one in Change with [Action={}, Name={name}, Type={rtype}, SetIdentifier={id_text}]",
                 action.name()

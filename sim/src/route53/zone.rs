@@ -2,7 +2,13 @@
 //! validation of a change batch against them.
 //!
 //! Order: names compared label by label from the right (`www.example.com.`
-//! sorts as `com.example.www`), then by type. A batch is applied to a copy,
+//! sorts as `com.example.www`), then by type, then by set identifier (a
+//! simple set has none). (name, type, identifier) is the key: weighted and
+//! multivalue members of one name and type are separate sets, changed and
+//! deleted one by one; a DELETE must repeat the set exactly (identifier,
+//! weight, health check and alias included); a simple set and routing sets
+//! of one name and type do not coexist, nor weighted and multivalue ones;
+//! at most [`MAX_ROUTING_SETS`] members per name and type. A batch is applied to a copy,
 //! change after change, and committed only if every change succeeds, so
 //! `DELETE old` + `CREATE new` in one batch is a compare-and-swap.
 
@@ -40,6 +46,9 @@ impl RecordKey {
         Self::with_id(&set.name, &set.rtype, set.set_identifier.as_deref())
     }
 }
+
+/// Where a truncated listing continues: name, type, set identifier.
+pub(crate) type NextRecord = (String, String, Option<String>);
 
 /// Most weighted or multivalue sets with one name and type.
 pub(crate) const MAX_ROUTING_SETS: usize = 100;
@@ -130,7 +139,7 @@ impl Zone {
         rtype: Option<&str>,
         identifier: Option<&str>,
         max: usize,
-    ) -> (Vec<RecordSet>, Option<(String, String, Option<String>)>) {
+    ) -> (Vec<RecordSet>, Option<NextRecord>) {
         let start = match name {
             Some(name) => {
                 Bound::Included(RecordKey::with_id(name, rtype.unwrap_or(""), identifier))

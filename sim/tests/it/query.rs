@@ -135,9 +135,8 @@ async fn a_write_through_an_assumed_role_where_the_base_role_is_denied() {
             a.body
         );
         assert!(
-            a.body.contains(&format!(
-                "is not authorized to perform: sts:AssumeRole on resource: "
-            )),
+            a.body
+                .contains("is not authorized to perform: sts:AssumeRole on resource: "),
             "{}",
             a.body
         );

@@ -55,7 +55,7 @@ async fn multivalue_pool_members_are_kept_apart() {
         ("CREATE", member("api.example.com.", "i-1", MV, "192.0.2.1")),
         (
             "CREATE",
-            member("api.example.com.", "i-2", &format!("{MV}"), "192.0.2.2").replace(
+            member("api.example.com.", "i-2", MV, "192.0.2.2").replace(
                 "</ResourceRecords>",
                 "</ResourceRecords><HealthCheckId>hc-2</HealthCheckId>",
             ),
@@ -333,9 +333,7 @@ async fn at_most_100_weighted_sets_per_name_and_type_and_aliases() {
             .alias_target
             .is_some()
     );
-    let both = alias
-        .replace("</AliasTarget>", "</AliasTarget>")
-        .replace("<AliasTarget>", "<TTL>60</TTL><AliasTarget>");
+    let both = alias.replace("<AliasTarget>", "<TTL>60</TTL><AliasTarget>");
     let a = signed(
         &client,
         &sim,

@@ -5,7 +5,8 @@
 use clap::Parser;
 use ec2_dns_sim::config::ZoneConfig;
 use ec2_dns_sim::{
-    Fault, PutBehaviour, RateLimit, RecordSet, SchemeAcceptance, SimConfig, TlsConfig, TokenMode,
+    AssumableRole, Fault, InstanceState, InterruptionAction, IpStack, PutBehaviour, RateLimit,
+    RecordSet, SchemeAcceptance, SimConfig, SpotAction, TlsConfig, TokenMode,
 };
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -28,8 +29,19 @@ OUTPUT: once both listeners are up, one JSON line on stdout (and in --ready-file
 Logs go to stderr (RUST_LOG=debug for one line per request). Stops on SIGTERM or SIGINT.
 
 CONTROL API (Route 53 listener, unauthenticated): GET /_sim/zones, /_sim/stats,
-  /_sim/requests, /_sim/faults; POST /_sim/fault (spec or JSON); PUT|DELETE
-  /_sim/metadata/<path>; PUT /_sim/clock-skew; PUT /_sim/record.
+  /_sim/requests, /_sim/faults, /_sim/instances; POST /_sim/fault (spec or JSON);
+  PUT|DELETE /_sim/metadata/<path>, /_sim/spot-action (terminate|stop|hibernate [TIME]),
+  /_sim/lifecycle-state (InService, Terminated, ...), /_sim/instance/<id> (EC2 state);
+  PUT /_sim/clock-skew; PUT /_sim/record.
+
+STS AND EC2: the Route 53 listener also serves the STS and EC2 Query APIs at POST /
+  (form body Action=...&Version=..., SigV4 with service sts or ec2 and the instance's
+  region): AssumeRole for roles given with --assumable-role, and DescribeInstances for
+  the main instance, the fleet (running) and --ec2-instance entries.
+
+IPV6: --imds-stack ipv6 serves IMDS on [::1] only (an IPv6-only instance; the ready
+  line's imds is http://[::1]:PORT); dual adds a second listener, named imds_v6 (and
+  route53_v6 for --route53-stack dual) in the ready line.
 
 FLEET: with --fleet N, instance n (1..=N) answers under IMDS/i/<n>/latest/... with
   public-hostname ec2-10-<n/256>-<n%256>-1.compute-1.amazonaws.com and
@@ -129,6 +141,38 @@ pub(crate) struct Args {
     #[arg(long, value_name = "FILE", requires = "tls")]
     pub(crate) ca_out: Option<PathBuf>,
 
+    /// A Spot interruption notice at start: terminate, stop or hibernate, optionally with
+    /// its time, e.g. terminate or stop@2026-11-29T08:22:00Z (default: two minutes later).
+    #[arg(long, value_name = "ACTION[@TIME]", value_parser = parse_spot)]
+    spot_action: Option<SpotAction>,
+
+    /// The Auto Scaling target lifecycle state at start, e.g. InService or Warmed:Pending
+    /// (default: not in a group, 404).
+    #[arg(long, value_name = "STATE")]
+    lifecycle_state: Option<String>,
+
+    /// A role STS AssumeRole hands out, trusted by the instance role unless trust= says
+    /// otherwise (a principal ARN or *; repeatable), e.g.
+    /// arn:aws:iam::111122223333:role/dns-writer,external-id=ext-42. Repeatable.
+    #[arg(long = "assumable-role", value_name = "ARN[,external-id=ID][,trust=PRINCIPAL]...", value_parser = parse_role)]
+    roles: Vec<AssumableRole>,
+
+    /// An instance EC2 DescribeInstances knows besides the main instance and the fleet
+    /// (all running), or another state for one of them, e.g. i-0abc=terminated. Repeatable.
+    #[arg(long = "ec2-instance", value_name = "ID=STATE", value_parser = parse_instance)]
+    instances: Vec<(String, InstanceState)>,
+
+    /// Loopback addresses IMDS uses: ipv4 (127.0.0.1), ipv6 ([::1], an IPv6-only
+    /// instance) or dual (both, two ports). With ipv6, the default --imds-listen
+    /// becomes [::1]:0.
+    #[arg(long, value_name = "ipv4|ipv6|dual", default_value = "ipv4", value_parser = parse_stack)]
+    pub(crate) imds_stack: IpStack,
+
+    /// Loopback addresses Route 53 (with STS and EC2) uses: ipv4, ipv6 or dual (a
+    /// dual-stack endpoint: also [::1]:0).
+    #[arg(long, value_name = "ipv4|ipv6|dual", default_value = "ipv4", value_parser = parse_stack)]
+    pub(crate) route53_stack: IpStack,
+
     /// Also write the ready JSON line to FILE (atomically: temp file, then rename).
     #[arg(long, value_name = "FILE")]
     pub(crate) ready_file: Option<PathBuf>,
@@ -173,6 +217,12 @@ impl Args {
         imds.token_put = self.token_put;
         imds.refuse_connections_for = self.refuse_imds_for.unwrap_or_default();
         imds.fleet = self.fleet;
+        imds.spot_action = self.spot_action.clone();
+        imds.lifecycle_state = self.lifecycle_state.clone();
+        imds.stack = self.imds_stack;
+        config.sts.roles = self.roles.clone();
+        config.ec2.instances = self.instances.clone();
+        config.route53.stack = self.route53_stack;
         let r53 = &mut config.route53;
         if let Some(p) = self.propagation {
             r53.propagation = p;
@@ -232,6 +282,61 @@ fn parse_record(s: &str) -> Result<(String, RecordSet), String> {
         (*zone).to_owned(),
         RecordSet::new(name, rtype, ttl, [*value]),
     ))
+}
+
+fn parse_spot(s: &str) -> Result<SpotAction, String> {
+    let (action, time) = match s.split_once('@') {
+        Some((a, t)) => (a, Some(t.to_owned())),
+        None => (s, None),
+    };
+    let action = InterruptionAction::from_name(action)
+        .ok_or_else(|| format!("{action:?}: expected terminate, stop or hibernate"))?;
+    Ok(SpotAction { action, time })
+}
+
+fn parse_role(s: &str) -> Result<AssumableRole, String> {
+    let mut parts = s.split(',');
+    let mut role = AssumableRole::new(parts.next().unwrap_or_default());
+    let mut trusted = Vec::new();
+    for part in parts {
+        match part.split_once('=') {
+            Some(("external-id", id)) if !id.is_empty() => role.external_id = Some(id.to_owned()),
+            Some(("trust", who)) if !who.is_empty() => trusted.push(who.to_owned()),
+            _ => {
+                return Err(format!(
+                    "{part:?}: expected external-id=ID or trust=PRINCIPAL"
+                ));
+            }
+        }
+    }
+    if !trusted.is_empty() {
+        role.trusted = trusted;
+    }
+    Ok(role)
+}
+
+fn parse_instance(s: &str) -> Result<(String, InstanceState), String> {
+    let (id, state) = s
+        .split_once('=')
+        .ok_or("expected ID=STATE, e.g. i-0abc=terminated")?;
+    let state = InstanceState::from_name(state).ok_or_else(|| {
+        format!(
+            "{state:?}: expected pending, running, stopping, stopped, shutting-down or terminated"
+        )
+    })?;
+    if !id.starts_with("i-") {
+        return Err(format!("{id:?} is not an instance id (i-...)"));
+    }
+    Ok((id.to_owned(), state))
+}
+
+fn parse_stack(s: &str) -> Result<IpStack, String> {
+    match s {
+        "ipv4" => Ok(IpStack::Ipv4),
+        "ipv6" => Ok(IpStack::Ipv6),
+        "dual" => Ok(IpStack::Dual),
+        _ => Err("expected ipv4, ipv6 or dual".to_owned()),
+    }
 }
 
 fn parse_tokens(s: &str) -> Result<TokenMode, String> {
@@ -361,6 +466,18 @@ mod tests {
             "/tmp/ca.pem",
             "--ready-file",
             "/tmp/ready.json",
+            "--spot-action",
+            "stop@2026-11-29T08:22:00Z",
+            "--lifecycle-state",
+            "Warmed:Pending",
+            "--imds-stack",
+            "ipv6",
+            "--route53-stack",
+            "dual",
+            "--assumable-role",
+            "arn:aws:iam::111122223333:role/dns-writer,external-id=ext-42,trust=*",
+            "--ec2-instance",
+            "i-0abc=terminated",
         ])
         .unwrap();
         let c = args.to_config().unwrap();
@@ -381,6 +498,22 @@ mod tests {
         assert_eq!(c.faults.len(), 2);
         assert_eq!(c.imds.fleet, 10);
         assert!(c.route53.tls.is_some());
+        let spot = c.imds.spot_action.unwrap();
+        assert_eq!(spot.action, InterruptionAction::Stop);
+        assert_eq!(spot.time.as_deref(), Some("2026-11-29T08:22:00Z"));
+        assert_eq!(c.imds.lifecycle_state.as_deref(), Some("Warmed:Pending"));
+        assert_eq!(
+            (c.imds.stack, c.route53.stack),
+            (IpStack::Ipv6, IpStack::Dual)
+        );
+        let role = &c.sts.roles[0];
+        assert_eq!(role.arn, "arn:aws:iam::111122223333:role/dns-writer");
+        assert_eq!(role.external_id.as_deref(), Some("ext-42"));
+        assert_eq!(role.trusted, ["*"]);
+        assert_eq!(
+            c.ec2.instances,
+            [("i-0abc".to_owned(), InstanceState::Terminated)]
+        );
     }
 
     #[test]
@@ -397,6 +530,14 @@ mod tests {
             vec!["--rate-limit", "1.5,2"],
             vec!["--fault", "route53:teapot"],
             vec!["--ca-out", "/tmp/x"],
+            vec!["--spot-action", "explode"],
+            vec!["--imds-stack", "ipv5"],
+            vec![
+                "--assumable-role",
+                "arn:aws:iam::111122223333:role/x,color=red",
+            ],
+            vec!["--ec2-instance", "i-0abc=gone"],
+            vec!["--ec2-instance", "web=running"],
         ] {
             let mut argv = vec!["ec2-dns-sim"];
             argv.extend(bad.iter().copied());
@@ -407,5 +548,15 @@ mod tests {
         assert!(matches!(args.to_config(), Err(CliError::UnknownZone(_))));
         let args = Args::try_parse_from(["ec2-dns-sim", "--fleet", "70000"]).unwrap();
         assert!(matches!(args.to_config(), Err(CliError::Config(_))));
+        for bad in [
+            ["--assumable-role", "dns-writer"],
+            ["--spot-action", "stop@tomorrow"],
+        ] {
+            let args = Args::try_parse_from(["ec2-dns-sim", bad[0], bad[1]]).unwrap();
+            assert!(
+                matches!(args.to_config(), Err(CliError::Config(_))),
+                "{bad:?}"
+            );
+        }
     }
 }

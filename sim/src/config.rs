@@ -62,6 +62,131 @@ pub struct SimConfig {
     pub faults: Vec<Fault>,
     /// How many entries the request log keeps; older ones are dropped.
     pub request_log_limit: usize,
+    /// STS (AssumeRole), served on the Route 53 listener.
+    pub sts: StsConfig,
+    /// EC2 (DescribeInstances), served on the Route 53 listener.
+    pub ec2: Ec2Config,
+}
+
+/// The simulated STS: `POST /` on the Route 53 listener, SigV4 service `sts`.
+#[derive(Clone, Debug, Default)]
+pub struct StsConfig {
+    /// The SigV4 region STS expects; `None`: the instance's
+    /// ([`ImdsConfig::region`]).
+    pub region: Option<String>,
+    /// Roles AssumeRole can hand out; any other ARN is AccessDenied.
+    pub roles: Vec<AssumableRole>,
+}
+
+/// A role in some account that callers may assume.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssumableRole {
+    /// `arn:aws:iam::<12 digits>:role/<name>` (a path is allowed:
+    /// `role/dns/writer`).
+    pub arn: String,
+    /// The trust policy: principal ARNs allowed to assume it. A caller is
+    /// `arn:aws:iam::123456789012:role/<instance role>` with the instance
+    /// profile's credentials, `arn:aws:iam::123456789012:user/ec2-dns-sim`
+    /// with a static key, or the role ARN with credentials of an assumed
+    /// role. `"*"`: any authenticated caller.
+    pub trusted: Vec<String>,
+    /// When set, AssumeRole must send exactly this `ExternalId`.
+    pub external_id: Option<String>,
+    /// The longest session (`DurationSeconds` above it is a ValidationError);
+    /// also the default duration is 1 hour or this, if shorter.
+    pub max_session: Duration,
+}
+
+impl AssumableRole {
+    /// A role trusted by the default instance role, without external id.
+    pub fn new(arn: &str) -> Self {
+        AssumableRole {
+            arn: arn.to_owned(),
+            trusted: vec![instance_role_arn(DEFAULT_ROLE)],
+            external_id: None,
+            max_session: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// The principal ARN of the instance profile role `role` (for
+/// [`AssumableRole::trusted`] and [`ZoneAccess::principal`]).
+pub fn instance_role_arn(role: &str) -> String {
+    format!("arn:aws:iam::{ACCOUNT_ID}:role/{role}")
+}
+
+/// The principal ARN of the static keys.
+pub const STATIC_USER_ARN: &str = "arn:aws:iam::123456789012:user/ec2-dns-sim";
+
+/// An EC2 instance state, as DescribeInstances names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InstanceState {
+    Pending,
+    Running,
+    ShuttingDown,
+    Terminated,
+    Stopping,
+    Stopped,
+}
+
+impl InstanceState {
+    pub const ALL: [InstanceState; 6] = [
+        InstanceState::Pending,
+        InstanceState::Running,
+        InstanceState::ShuttingDown,
+        InstanceState::Terminated,
+        InstanceState::Stopping,
+        InstanceState::Stopped,
+    ];
+
+    /// `running`, `shutting-down`, ...
+    pub fn name(self) -> &'static str {
+        match self {
+            InstanceState::Pending => "pending",
+            InstanceState::Running => "running",
+            InstanceState::ShuttingDown => "shutting-down",
+            InstanceState::Terminated => "terminated",
+            InstanceState::Stopping => "stopping",
+            InstanceState::Stopped => "stopped",
+        }
+    }
+
+    /// EC2's numeric code (0, 16, 32, 48, 64, 80).
+    pub fn code(self) -> u8 {
+        match self {
+            InstanceState::Pending => 0,
+            InstanceState::Running => 16,
+            InstanceState::ShuttingDown => 32,
+            InstanceState::Terminated => 48,
+            InstanceState::Stopping => 64,
+            InstanceState::Stopped => 80,
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+/// The simulated EC2: `POST /` on the Route 53 listener, SigV4 service `ec2`.
+/// It knows the main instance and every fleet member (running), plus
+/// `instances`; [`crate::Sim::set_instance_state`] changes or forgets one.
+#[derive(Clone, Debug, Default)]
+pub struct Ec2Config {
+    /// The SigV4 region EC2 expects; `None`: the instance's.
+    pub region: Option<String>,
+    /// Further instances, or other states for the main one and fleet members.
+    pub instances: Vec<(String, InstanceState)>,
+}
+
+/// Limits a principal's Route 53 access to some hosted zones: record
+/// listings and changes in any other zone are AccessDenied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZoneAccess {
+    /// A principal ARN as in [`AssumableRole::trusted`].
+    pub principal: String,
+    /// Zone ids (without `/hostedzone/`).
+    pub zones: Vec<String>,
 }
 
 impl Default for SimConfig {
@@ -71,6 +196,8 @@ impl Default for SimConfig {
             route53: Route53Config::default(),
             faults: Vec::new(),
             request_log_limit: DEFAULT_REQUEST_LOG_LIMIT,
+            sts: StsConfig::default(),
+            ec2: Ec2Config::default(),
         }
     }
 }
@@ -138,6 +265,77 @@ pub struct ImdsConfig {
     /// Also serve N fleet instances under `/i/<n>/latest/...` (n = 1..=N); see
     /// `imds::metadata` for what instance `n` looks like. At most [`MAX_FLEET`].
     pub fleet: u32,
+    /// A Spot interruption notice at start: `spot/instance-action` answers it
+    /// (404 while `None`). Change it at run time with
+    /// [`crate::Sim::set_spot_action`] or `PUT /_sim/spot-action`.
+    pub spot_action: Option<SpotAction>,
+    /// `autoscaling/target-lifecycle-state` at start (`InService`,
+    /// `Terminated`, `Detached`, `Standby`, `Warmed:Pending`, ...); `None`:
+    /// not in an Auto Scaling group (404). Change it with
+    /// [`crate::Sim::set_lifecycle_state`] or `PUT /_sim/lifecycle-state`.
+    pub lifecycle_state: Option<String>,
+    /// Which loopback addresses IMDS listens on with [`crate::Sim::start`]
+    /// (`Ipv6` = an IPv6-only instance: `http://[::1]:PORT`).
+    pub stack: IpStack,
+}
+
+/// Which loopback addresses a listener uses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum IpStack {
+    /// `127.0.0.1` only (the default).
+    #[default]
+    Ipv4,
+    /// `[::1]` only.
+    Ipv6,
+    /// Both, on two ports: `127.0.0.1` is the primary address
+    /// ([`crate::Sim::imds_url`]), `[::1]` the second
+    /// ([`crate::Sim::imds_url_v6`]).
+    Dual,
+}
+
+/// What a Spot interruption notice announces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InterruptionAction {
+    Terminate,
+    Stop,
+    Hibernate,
+}
+
+impl InterruptionAction {
+    /// `terminate`, `stop` or `hibernate`, as in the JSON document.
+    pub fn name(self) -> &'static str {
+        match self {
+            InterruptionAction::Terminate => "terminate",
+            InterruptionAction::Stop => "stop",
+            InterruptionAction::Hibernate => "hibernate",
+        }
+    }
+
+    /// Parses the JSON name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "terminate" => Some(InterruptionAction::Terminate),
+            "stop" => Some(InterruptionAction::Stop),
+            "hibernate" => Some(InterruptionAction::Hibernate),
+            _ => None,
+        }
+    }
+}
+
+/// A Spot interruption notice: `{"action": "terminate", "time": "2026-11-29T08:22:00Z"}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpotAction {
+    pub action: InterruptionAction,
+    /// RFC 3339 (`2026-11-29T08:22:00Z`); `None`: two minutes after the
+    /// notice is set (on the simulated clock), as AWS gives.
+    pub time: Option<String>,
+}
+
+impl SpotAction {
+    /// A notice with the usual two minutes' warning.
+    pub fn new(action: InterruptionAction) -> Self {
+        SpotAction { action, time: None }
+    }
 }
 
 impl Default for ImdsConfig {
@@ -162,6 +360,9 @@ impl Default for ImdsConfig {
             fail_first: 0,
             delay: Duration::ZERO,
             fleet: 0,
+            spot_action: None,
+            lifecycle_state: None,
+            stack: IpStack::Ipv4,
         }
     }
 }
@@ -245,6 +446,9 @@ pub struct Route53Config {
     pub sigv4: SchemeAcceptance,
     /// Operations the caller is not allowed to perform (403 AccessDenied).
     pub deny: Vec<Operation>,
+    /// Principals limited to some zones (see [`ZoneAccess`]); a principal
+    /// without an entry may use every zone.
+    pub zone_access: Vec<ZoneAccess>,
     /// How long GetChange answers PENDING; [`Propagation::Never`] = forever.
     pub propagation: Duration,
     /// Off by default.
@@ -258,6 +462,10 @@ pub struct Route53Config {
     /// the prefix removed, and signatures are checked over the full path.
     /// Empty: no prefix.
     pub path_prefix: String,
+    /// Which loopback addresses the Route 53 listener (and so STS, EC2 and
+    /// the control API) uses with [`crate::Sim::start`]; `Dual` is a
+    /// "dual-stack endpoint" reachable at [`crate::Sim::route53_url_v6`] too.
+    pub stack: IpStack,
 }
 
 impl Default for Route53Config {
@@ -272,11 +480,13 @@ impl Default for Route53Config {
             aws3: SchemeAcceptance::Accept,
             sigv4: SchemeAcceptance::Accept,
             deny: Vec::new(),
+            zone_access: Vec::new(),
             propagation: DEFAULT_PROPAGATION,
             rate_limit: None,
             clock_skew_secs: 0,
             tls: None,
             path_prefix: String::new(),
+            stack: IpStack::Ipv4,
         }
     }
 }
@@ -300,6 +510,26 @@ pub enum ConfigError {
     BadRateLimit(String),
     #[error("credentials lifetime must be at least one second")]
     BadLifetime,
+    #[error("spot action time {0:?} is not an RFC 3339 time such as 2026-11-29T08:22:00Z")]
+    BadSpotTime(String),
+    #[error("lifecycle state must not be empty")]
+    BadLifecycleState,
+    #[error("assumable role {0:?} is not an ARN such as arn:aws:iam::111122223333:role/dns-writer")]
+    BadRoleArn(String),
+}
+
+/// The account and name of `arn:aws:iam::<12 digits>:role/<path/name>`.
+pub(crate) fn role_name(arn: &str) -> Option<(&str, &str)> {
+    let rest = arn.strip_prefix("arn:aws:iam::")?;
+    let (account, role) = rest.split_once(":role/")?;
+    let name = role.rsplit('/').next()?;
+    let ok = account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && !name.is_empty()
+        && role
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-/".contains(&b));
+    ok.then_some((account, name))
 }
 
 impl SimConfig {
@@ -310,6 +540,22 @@ impl SimConfig {
         }
         if self.imds.credentials_lifetime < Duration::from_secs(1) {
             return Err(ConfigError::BadLifetime);
+        }
+        if let Some(SpotAction { time: Some(t), .. }) = &self.imds.spot_action
+            && crate::deps::Timestamp::parse_rfc3339(t).is_none()
+        {
+            return Err(ConfigError::BadSpotTime(t.clone()));
+        }
+        if self
+            .imds
+            .lifecycle_state
+            .as_deref()
+            .is_some_and(|s| s.trim().is_empty())
+        {
+            return Err(ConfigError::BadLifecycleState);
+        }
+        if let Some(role) = self.sts.roles.iter().find(|r| role_name(&r.arn).is_none()) {
+            return Err(ConfigError::BadRoleArn(role.arn.clone()));
         }
         let mut seen = std::collections::HashSet::new();
         for zone in &self.route53.zones {

@@ -12,14 +12,23 @@
 //! | `PUT /_sim/metadata/<path>` | set a metadata value (body = value) |
 //! | `DELETE /_sim/metadata/<path>` | remove it (404 afterwards) |
 //! | `PUT /_sim/clock-skew` | body = seconds (may be negative) |
-//! | `PUT /_sim/record` | `{"zone_id":..,"name":..,"type":..,"ttl":..,"values":[..]}`: set a record directly |
+//! | `PUT /_sim/record` | `{"zone_id":..,"name":..,"type":..,"ttl":..,"values":[..]}`: set a record directly (routing fields `set_identifier`, `weight`, `multi_value_answer`, `health_check_id`, `alias_target` optional) |
+//! | `PUT /_sim/spot-action` | body `terminate`, `stop` or `hibernate`, optionally then a space and an RFC 3339 time (default: two minutes from now) |
+//! | `DELETE /_sim/spot-action` | no notice (404) |
+//! | `PUT /_sim/lifecycle-state` | body = the target lifecycle state (`InService`, `Terminated`, `Warmed:Pending`, ...) |
+//! | `DELETE /_sim/lifecycle-state` | not in an Auto Scaling group (404) |
+//! | `PUT /_sim/instance/<id>` | body = EC2 state (`pending`, `running`, `stopping`, `stopped`, `shutting-down`, `terminated`): DescribeInstances answers it |
+//! | `DELETE /_sim/instance/<id>` | EC2 no longer knows the instance |
+//! | `GET /_sim/instances` | every instance EC2 knows besides the fleet, with its state |
 
+use crate::config::{InstanceState, InterruptionAction, SpotAction};
+use crate::deps::Timestamp;
 use crate::faults::Fault;
 use crate::http::{SimBody, read_body, response};
 use crate::log::{AuthScheme, Service, lock};
 use crate::record::RecordSet;
 use crate::route53::operation::Operation;
-use crate::state::State;
+use crate::state::{LIFECYCLE_PATH, State};
 use http::Response;
 use http::request::Parts;
 use hyper::body::Incoming;
@@ -149,6 +158,73 @@ pub(crate) async fn handle(
             }
             Err(e) => message(400, &e.to_string()),
         },
+        ("PUT", "spot-action") => {
+            let mut words = text.split_whitespace();
+            let action = words.next().and_then(InterruptionAction::from_name);
+            let time = words.next().map(str::to_owned);
+            match action {
+                Some(action)
+                    if words.next().is_none()
+                        && time
+                            .as_deref()
+                            .is_none_or(|t| Timestamp::parse_rfc3339(t).is_some()) =>
+                {
+                    state.set_spot_action(0, Some(&SpotAction { action, time }));
+                    message(200, "spot action set")
+                }
+                _ => message(
+                    400,
+                    "body must be terminate, stop or hibernate, optionally followed by an RFC 3339 time",
+                ),
+            }
+        }
+        ("DELETE", "spot-action") => {
+            state.set_spot_action(0, None);
+            message(200, "spot action removed")
+        }
+        ("PUT", "lifecycle-state") => {
+            let value = text.trim();
+            if value.is_empty() {
+                message(400, "body must be a lifecycle state such as InService")
+            } else {
+                state.set_instance_metadata(0, LIFECYCLE_PATH, Some(value));
+                message(200, "lifecycle state set")
+            }
+        }
+        ("DELETE", "lifecycle-state") => {
+            state.set_instance_metadata(0, LIFECYCLE_PATH, None);
+            message(200, "lifecycle state removed")
+        }
+        ("GET", "instances") => {
+            let list: Vec<serde_json::Value> = crate::query::listed_instances(state)
+                .into_iter()
+                .map(|(id, s)| serde_json::json!({ "id": id, "state": s.name() }))
+                .collect();
+            json(200, &list)
+        }
+        (m, path) if path.starts_with("instance/") => {
+            let id = &path["instance/".len()..];
+            if id.is_empty() {
+                return message(400, "missing instance id");
+            }
+            match m {
+                "PUT" => match InstanceState::from_name(text.trim()) {
+                    Some(s) => {
+                        lock(&state.ec2.changed).insert(id.to_owned(), Some(s));
+                        message(200, "instance state set")
+                    }
+                    None => message(
+                        400,
+                        "body must be pending, running, stopping, stopped, shutting-down or terminated",
+                    ),
+                },
+                "DELETE" => {
+                    lock(&state.ec2.changed).insert(id.to_owned(), None);
+                    message(200, "instance forgotten")
+                }
+                _ => message(405, "use PUT or DELETE"),
+            }
+        }
         (m, path) if path.starts_with("metadata/") => {
             let meta = &path["metadata/".len()..];
             match m {

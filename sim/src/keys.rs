@@ -18,6 +18,8 @@ pub(crate) struct KnownKey {
     pub(crate) expiration: Option<Timestamp>,
     /// The role a temporary key belongs to (for AccessDenied messages).
     pub(crate) role: Option<String>,
+    /// Credentials AssumeRole issued: the role ARN and the session name.
+    pub(crate) assumed: Option<(String, String)>,
 }
 
 #[derive(Debug, Default)]
@@ -39,12 +41,26 @@ impl KeyStore {
         self.insert(creds, Some(role.to_owned()));
     }
 
+    /// Registers credentials AssumeRole issued for `role_arn`.
+    pub(crate) fn register_assumed(&self, creds: &Credentials, role_arn: &str, session: &str) {
+        let name = role_arn.rsplit('/').next().unwrap_or(role_arn);
+        let key = KnownKey {
+            secret: creds.secret_access_key.clone(),
+            token: creds.session_token.clone(),
+            expiration: creds.expiration,
+            role: Some(name.to_owned()),
+            assumed: Some((role_arn.to_owned(), session.to_owned())),
+        };
+        lock(&self.keys).insert(creds.access_key_id.clone(), key);
+    }
+
     fn insert(&self, creds: &Credentials, role: Option<String>) {
         let key = KnownKey {
             secret: creds.secret_access_key.clone(),
             token: creds.session_token.clone(),
             expiration: creds.expiration,
             role,
+            assumed: None,
         };
         lock(&self.keys).insert(creds.access_key_id.clone(), key);
     }

@@ -13,6 +13,10 @@ use std::time::Instant;
 pub enum Service {
     Imds,
     Route53,
+    /// The STS Query API (`POST /` on the Route 53 listener, scope `sts`).
+    Sts,
+    /// The EC2 Query API (`POST /` on the Route 53 listener, scope `ec2`).
+    Ec2,
 }
 
 /// The signing scheme a Route 53 request used (recognised from its headers
@@ -35,6 +39,8 @@ pub struct RequestLog {
     /// The Route 53 operation the path names (`None` for IMDS, `/date` and
     /// unknown paths).
     pub operation: Option<Operation>,
+    /// STS and EC2: the Query API `Action` (`AssumeRole`, `DescribeInstances`).
+    pub action: Option<String>,
     /// Route 53 only: the signing scheme of the request's authentication header.
     pub scheme: Option<AuthScheme>,
     /// The status sent; 0 when the simulator never answered (a hang).
@@ -68,6 +74,12 @@ pub struct Stats {
     pub imds_tokens_issued: u64,
     /// Role credential documents served.
     pub credentials_served: u64,
+    pub sts_requests: u64,
+    pub ec2_requests: u64,
+    /// STS and EC2 requests per `Action`, whatever their outcome.
+    pub actions: BTreeMap<String, u64>,
+    /// Successful AssumeRole calls.
+    pub roles_assumed: u64,
 }
 
 impl Stats {
@@ -106,6 +118,11 @@ impl Recorder {
             match entry.service {
                 Service::Imds => stats.imds_requests += 1,
                 Service::Route53 => stats.route53_requests += 1,
+                Service::Sts => stats.sts_requests += 1,
+                Service::Ec2 => stats.ec2_requests += 1,
+            }
+            if let Some(action) = &entry.action {
+                *stats.actions.entry(action.clone()).or_default() += 1;
             }
             if let Some(op) = entry.operation {
                 *stats.operations.entry(op).or_default() += 1;
@@ -155,6 +172,7 @@ mod tests {
             path: "/".into(),
             query: String::new(),
             operation: op,
+            action: None,
             scheme: None,
             status: 200,
             error_code: code.map(str::to_owned),

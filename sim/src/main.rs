@@ -6,7 +6,7 @@
 mod cli;
 
 use clap::Parser;
-use ec2_dns_sim::{STATIC_ACCESS_KEY_ID, STATIC_SECRET_ACCESS_KEY, Sim, SimConfig};
+use ec2_dns_sim::{IpStack, STATIC_ACCESS_KEY_ID, STATIC_SECRET_ACCESS_KEY, Sim, SimConfig};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -69,7 +69,15 @@ fn run(args: &cli::Args, config: SimConfig) -> Result<(), RunError> {
 
 async fn serve(args: &cli::Args, config: SimConfig) -> Result<(), RunError> {
     let static_key = config.route53.static_keys.first().cloned();
-    let sim = Sim::start_on(config, args.imds_listen, args.route53_listen)
+    let v6 = |addr: std::net::SocketAddr, stack: IpStack| match stack {
+        IpStack::Ipv6 if addr == "127.0.0.1:0".parse().expect("a socket address") => {
+            "[::1]:0".parse().expect("a socket address")
+        }
+        _ => addr,
+    };
+    let imds = v6(args.imds_listen, args.imds_stack);
+    let route53 = v6(args.route53_listen, args.route53_stack);
+    let sim = Sim::start_on(config, imds, route53)
         .await
         .map_err(RunError::Start)?;
     if let (Some(path), Some(pem)) = (&args.ca_out, sim.ca_pem()) {
@@ -87,13 +95,19 @@ async fn serve(args: &cli::Args, config: SimConfig) -> Result<(), RunError> {
     };
     // The static pair is a simulator value, printed on purpose so that
     // scripts can sign with it; it opens nothing real.
-    let line = serde_json::json!({
+    let mut ready = serde_json::json!({
         "imds": sim.imds_url(),
         "route53": sim.route53_url(),
         "static_access_key_id": key_id,
         "static_secret_access_key": secret,
-    })
-    .to_string();
+    });
+    if let Some(url) = sim.imds_url_v6() {
+        ready["imds_v6"] = url.into();
+    }
+    if let Some(url) = sim.route53_url_v6() {
+        ready["route53_v6"] = url.into();
+    }
+    let line = ready.to_string();
     // The file first: whoever reads the stdout line may look for the file.
     if let Some(path) = &args.ready_file {
         write_atomically(path, format!("{line}\n").as_bytes())?;

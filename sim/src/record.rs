@@ -3,7 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-/// One resource record set: a name, a type, a TTL and its values.
+/// One resource record set: a name, a type, a TTL and its values; for the
+/// weighted and multivalue routing policies also a set identifier, a weight
+/// or `multi_value_answer`, and a health check; or an alias instead of TTL
+/// and values. In a zone, (name, type, set identifier) is the key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordSet {
     /// Fully qualified, lowercase, with the trailing dot.
@@ -13,7 +16,32 @@ pub struct RecordSet {
     pub rtype: String,
     pub ttl: u32,
     /// As given (CNAME targets are not normalised, as Route 53 does).
+    /// Empty for an alias.
     pub values: Vec<String>,
+    /// `SetIdentifier` of a weighted or multivalue set; `None`: a simple set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_identifier: Option<String>,
+    /// `Weight` (0..=255) of a weighted set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<u8>,
+    /// `MultiValueAnswer` of a multivalue set (`Some(true)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multi_value_answer: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check_id: Option<String>,
+    /// An alias record: no TTL (0 here) and no values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias_target: Option<AliasTarget>,
+}
+
+/// Where an alias record points.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AliasTarget {
+    /// The target's hosted zone (e.g. a load balancer's `Z35SXDOTRQ7X7K`).
+    pub hosted_zone_id: String,
+    /// The target's name, e.g. `dualstack.my-lb-123.us-east-1.elb.amazonaws.com.`.
+    pub dns_name: String,
+    pub evaluate_target_health: bool,
 }
 
 impl RecordSet {
@@ -30,7 +58,44 @@ impl RecordSet {
             rtype: rtype.to_ascii_uppercase(),
             ttl,
             values: values.into_iter().map(Into::into).collect(),
+            set_identifier: None,
+            weight: None,
+            multi_value_answer: None,
+            health_check_id: None,
+            alias_target: None,
         }
+    }
+
+    /// This set as a weighted member `id` with `weight`.
+    pub fn weighted(mut self, id: &str, weight: u8) -> Self {
+        self.set_identifier = Some(id.to_owned());
+        self.weight = Some(weight);
+        self
+    }
+
+    /// This set as a multivalue-answer member `id`.
+    pub fn multivalue(mut self, id: &str) -> Self {
+        self.set_identifier = Some(id.to_owned());
+        self.multi_value_answer = Some(true);
+        self
+    }
+
+    /// This set with a health check.
+    pub fn with_health_check(mut self, id: &str) -> Self {
+        self.health_check_id = Some(id.to_owned());
+        self
+    }
+
+    /// An alias record set at `name` of `rtype` pointing at `dns_name` in
+    /// `hosted_zone_id`.
+    pub fn alias(name: &str, rtype: &str, hosted_zone_id: &str, dns_name: &str) -> Self {
+        let mut set = Self::new(name, rtype, 0, Vec::<String>::new());
+        set.alias_target = Some(AliasTarget {
+            hosted_zone_id: hosted_zone_id.to_owned(),
+            dns_name: dns_name.to_owned(),
+            evaluate_target_health: false,
+        });
+        set
     }
 
     /// A CNAME record set with one value.

@@ -8,6 +8,14 @@
 //!   invalid or expired one gets 401; none gets 401 when tokens are required
 //!   ([`TokenMode::Required`]), else is served (IMDSv1). Unknown paths: 404.
 //! - Fleet members answer under `/i/<n>/latest/...` (see `metadata`).
+//! - Lifecycle notices, 404 while there is none: `spot/instance-action`
+//!   (`{"action": "terminate", "time": "2026-11-29T08:22:00Z"}`) and
+//!   `autoscaling/target-lifecycle-state` (`InService`, `Terminated`, ...);
+//!   set by [`crate::config::ImdsConfig::spot_action`] and
+//!   [`crate::config::ImdsConfig::lifecycle_state`] at start, by
+//!   [`crate::Sim::set_spot_action`] / [`crate::Sim::set_lifecycle_state`]
+//!   (fleet members: [`crate::Sim::set_fleet_metadata`]) or the control API
+//!   later.
 //!
 //! Before routing, in this order: `hang_all`, `delay`, the fault queue,
 //! `fail_first` (500).
@@ -26,6 +34,7 @@ use http::{Request, Response};
 use hyper::body::Incoming;
 use metadata::{Lookup, Metadata};
 use role::RoleIssuer;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -41,6 +50,9 @@ pub(crate) struct ImdsState {
     pub(crate) tokens: TokenStore,
     /// The main instance (fleet members are computed per request).
     pub(crate) metadata: Mutex<Metadata>,
+    /// Fleet members whose metadata was changed at run time (the others are
+    /// computed per request).
+    pub(crate) fleet_changed: Mutex<HashMap<u32, Metadata>>,
     pub(crate) role: RoleIssuer,
     failures_left: AtomicU32,
 }
@@ -50,6 +62,7 @@ impl ImdsState {
         ImdsState {
             tokens: TokenStore::default(),
             metadata: Mutex::new(Metadata::for_instance(config)),
+            fleet_changed: Mutex::new(HashMap::new()),
             role: RoleIssuer::new(config),
             failures_left: AtomicU32::new(config.fail_first),
         }
@@ -73,6 +86,7 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Respons
         path: parts.uri.path().to_owned(),
         query: parts.uri.query().unwrap_or_default().to_owned(),
         operation: None,
+        action: None,
         scheme: None,
         status: 0,
         error_code: None,
@@ -215,6 +229,8 @@ fn get_metadata(state: &State, instance: u32, path: &str) -> Response<SimBody> {
     let role = state.imds.role.role();
     let lookup = if instance == 0 {
         lock(&state.imds.metadata).lookup(path, role)
+    } else if let Some(changed) = lock(&state.imds.fleet_changed).get(&instance) {
+        changed.lookup(path, role)
     } else {
         Metadata::for_fleet(&state.config.imds, instance).lookup(path, role)
     };

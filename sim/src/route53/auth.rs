@@ -1,7 +1,8 @@
-//! Authentication of Route 53 requests, as AWS checks it: which scheme, the
-//! time window, the credential scope, the key (and its session token), then
-//! the signature, recomputed from the request as received with the updater's
-//! pure signing functions.
+//! Authentication of signed requests (Route 53, and the STS and EC2 Query
+//! APIs), as AWS checks it: which scheme, the time window, the credential
+//! scope, the key (and its session token), then the signature, recomputed
+//! from the request as received by the simulator's own arithmetic
+//! ([`crate::sigv4`]), independent of the updater's signer.
 //!
 //! | problem | answer |
 //! |---|---|
@@ -9,7 +10,7 @@
 //! | header present but unparsable, no date header | 403 IncompleteSignature |
 //! | SigV4 time more than 5 min off | 403 SignatureDoesNotMatch "Signature expired: ..." / "Signature not yet current: ..." |
 //! | AWS3-HTTPS time more than 5 min off | 403 RequestExpired "Request has expired. Timestamp date is ..." |
-//! | SigV4 scope: service not `route53`, other region, other date | 403 SignatureDoesNotMatch (with the reason) |
+//! | SigV4 scope: service not the endpoint's (`route53`, `sts`, `ec2`), other region, other date | 403 SignatureDoesNotMatch (with the reason) |
 //! | unknown key; temporary key without or with a wrong token; long-term key with a token | 403 InvalidClientTokenId |
 //! | temporary key past its expiration | 403 ExpiredToken |
 //! | signature differs | 403 SignatureDoesNotMatch |
@@ -20,14 +21,12 @@ use super::error::ApiError;
 use crate::config::SchemeAcceptance;
 use crate::keys::{KeyStore, KnownKey};
 use crate::log::AuthScheme;
-use ec2_dns_updater::sign::{aws3_https, sigv4};
+use crate::sigv4::{self, AWS3_PREFIX, SIGV4_ALGORITHM};
 use ec2_dns_updater::timestamp::Timestamp;
 use http::HeaderMap;
-use sha2::{Digest, Sha256};
 
 /// How far a request's time may be from the simulated clock.
 pub(crate) const MAX_SKEW_SECS: i64 = 300;
-const SERVICE: &str = "route53";
 
 /// The request as received.
 #[derive(Debug, Clone, Copy)]
@@ -45,14 +44,46 @@ pub(crate) struct Policy<'a> {
     pub(crate) aws3: SchemeAcceptance,
     pub(crate) sigv4: SchemeAcceptance,
     pub(crate) region: &'a str,
+    /// The SigV4 service the credential scope must name.
+    pub(crate) service: &'a str,
 }
 
 /// Who made an authenticated request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Principal {
     pub(crate) access_key_id: String,
-    /// The role of temporary credentials IMDS issued.
+    /// The role of temporary credentials IMDS issued (or the name of an
+    /// assumed role).
     pub(crate) role: Option<String>,
+    /// Credentials AssumeRole issued: the role ARN and the session name.
+    pub(crate) assumed: Option<(String, String)>,
+}
+
+impl Principal {
+    /// The ARN trust policies and [`crate::config::ZoneAccess`] name.
+    pub(crate) fn arn(&self) -> String {
+        match (&self.assumed, &self.role) {
+            (Some((arn, _)), _) => arn.clone(),
+            (None, Some(role)) => crate::config::instance_role_arn(role),
+            (None, None) => crate::config::STATIC_USER_ARN.to_owned(),
+        }
+    }
+
+    /// The caller as AWS names it in AccessDenied messages.
+    pub(crate) fn caller_arn(&self, instance_id: &str) -> String {
+        match (&self.assumed, &self.role) {
+            (Some((arn, session)), _) => {
+                let (account, name) =
+                    crate::config::role_name(arn).unwrap_or((crate::config::ACCOUNT_ID, arn));
+                format!("arn:aws:sts::{account}:assumed-role/{name}/{session}")
+            }
+            (None, Some(role)) => format!(
+                "arn:aws:sts::{}:assumed-role/{role}/{instance_id}",
+                crate::config::ACCOUNT_ID
+            ),
+            (None, None) => crate::config::STATIC_USER_ARN.to_owned(),
+        }
+    }
 }
 
 /// The scheme looked at (for the request log) and the verdict.
@@ -69,11 +100,9 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// The scheme a request's headers use, whether or not the endpoint accepts
 /// it (SigV4's `Authorization` first).
 pub(crate) fn scheme_of(headers: &HeaderMap) -> Option<AuthScheme> {
-    if header(headers, "authorization").is_some_and(|v| v.starts_with(sigv4::ALGORITHM)) {
+    if header(headers, "authorization").is_some_and(|v| v.starts_with(SIGV4_ALGORITHM)) {
         Some(AuthScheme::SigV4)
-    } else if header(headers, "x-amzn-authorization")
-        .is_some_and(|v| v.starts_with(aws3_https::AUTH_PREFIX))
-    {
+    } else if header(headers, "x-amzn-authorization").is_some_and(|v| v.starts_with(AWS3_PREFIX)) {
         Some(AuthScheme::Aws3Https)
     } else {
         None
@@ -82,11 +111,11 @@ pub(crate) fn scheme_of(headers: &HeaderMap) -> Option<AuthScheme> {
 
 /// The signature a request presents, for tests that check it never leaks.
 pub(crate) fn presented_signature(headers: &HeaderMap) -> Option<String> {
-    if let Some(p) = header(headers, "authorization").and_then(sigv4::parse_authorization) {
+    if let Some(p) = header(headers, "authorization").and_then(sigv4::parse_sigv4) {
         return Some(p.signature.to_owned());
     }
     header(headers, "x-amzn-authorization")
-        .and_then(aws3_https::parse_authorization)
+        .and_then(sigv4::parse_aws3)
         .map(|p| p.signature.to_owned())
 }
 
@@ -102,16 +131,16 @@ pub(crate) fn authenticate(
         .filter(|_| policy.aws3 == SchemeAcceptance::Accept);
     if let Some(value) = sigv4_header {
         let scheme = value
-            .starts_with(sigv4::ALGORITHM)
+            .starts_with(SIGV4_ALGORITHM)
             .then_some(AuthScheme::SigV4);
         return Outcome {
             scheme,
-            result: check_sigv4(req, value, policy.region, keys, now),
+            result: check_sigv4(req, value, policy, keys, now),
         };
     }
     if let Some(value) = aws3_header {
         let scheme = value
-            .starts_with(aws3_https::AUTH_PREFIX)
+            .starts_with(AWS3_PREFIX)
             .then_some(AuthScheme::Aws3Https);
         return Outcome {
             scheme,
@@ -178,16 +207,17 @@ fn check_key(
 fn check_sigv4(
     req: &SignedRequest<'_>,
     value: &str,
-    region: &str,
+    policy: &Policy<'_>,
     keys: &KeyStore,
     now: Timestamp,
 ) -> Result<Principal, ApiError> {
-    let parsed = sigv4::parse_authorization(value).ok_or_else(|| {
-        ApiError::incomplete_signature(
+    let (region, service) = (policy.region, policy.service);
+    let parsed = sigv4::parse_sigv4(value).ok_or_else(|| {
+        ApiError::incomplete_signature(format!(
             "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' \
-             parameters: Credential=<key id>/<date>/<region>/route53/aws4_request, \
-             SignedHeaders=<names>, Signature=<hex>.",
-        )
+             parameters: Credential=<key id>/<date>/<region>/{service}/aws4_request, \
+             SignedHeaders=<names>, Signature=<hex>."
+        ))
     })?;
     let (date_text, time) = match header(req.headers, "x-amz-date") {
         Some(d) => (d, parse_amz_date(d.trim())),
@@ -221,9 +251,9 @@ fn check_sigv4(
             now.amz_date()
         )));
     }
-    if parsed.service != SERVICE {
+    if parsed.service != service {
         return Err(signature_message(format!(
-            "Credential should be scoped to correct service: '{SERVICE}'. "
+            "Credential should be scoped to correct service: '{service}'. "
         )));
     }
     if parsed.region != region {
@@ -232,10 +262,10 @@ fn check_sigv4(
             parsed.region
         )));
     }
-    if parsed.date_stamp != time.date_stamp() {
+    if parsed.date != time.date_stamp() {
         return Err(signature_message(format!(
             "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{}' != '{}', from '{amz}'.",
-            parsed.date_stamp,
+            parsed.date,
             time.date_stamp()
         )));
     }
@@ -246,35 +276,36 @@ fn check_sigv4(
     }
     let key = check_key(keys, parsed.access_key_id, req.headers, now)?;
 
-    let mut signed: Vec<(&str, String)> = Vec::new();
-    for name in &parsed.signed_headers {
-        let mut any = false;
-        for v in req.headers.get_all(*name) {
-            signed.push((name, String::from_utf8_lossy(v.as_bytes()).into_owned()));
-            any = true;
-        }
-        if !any {
-            signed.push((name, String::new()));
-        }
-    }
-    let pairs: Vec<(&str, &str)> = signed.iter().map(|(n, v)| (*n, v.as_str())).collect();
-    let payload_hash = hex(&Sha256::digest(req.body));
-    let (canonical, _) =
-        sigv4::canonical_request(req.method, req.path, req.query, &pairs, &payload_hash);
-    let scope = sigv4::credential_scope(parsed.date_stamp, parsed.region, parsed.service);
-    let string_to_sign = sigv4::string_to_sign(&amz, &scope, &canonical);
-    let signing_key = sigv4::signing_key(
+    let received: Vec<(&str, String)> = req
+        .headers
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let received: Vec<(&str, &str)> = received.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let computed = sigv4::compute(
+        &sigv4::Received {
+            method: req.method,
+            path: req.path,
+            query: req.query,
+            headers: &received,
+            body: req.body,
+        },
+        &parsed,
+        &amz,
         key.secret.expose(),
-        parsed.date_stamp,
-        parsed.region,
-        parsed.service,
     );
-    if sigv4::signature(&signing_key, &string_to_sign) != parsed.signature {
+    if !sigv4::same_signature(&computed.signature, parsed.signature) {
         return Err(ApiError::signature_does_not_match());
     }
     Ok(Principal {
         access_key_id: parsed.access_key_id.to_owned(),
         role: key.role,
+        assumed: key.assumed,
     })
 }
 
@@ -284,7 +315,7 @@ fn check_aws3(
     keys: &KeyStore,
     now: Timestamp,
 ) -> Result<Principal, ApiError> {
-    let parsed = aws3_https::parse_authorization(value).ok_or_else(|| {
+    let parsed = sigv4::parse_aws3(value).ok_or_else(|| {
         ApiError::incomplete_signature(
             "X-Amzn-Authorization must be AWS3-HTTPS AWSAccessKeyId=<key id>,Algorithm=HmacSHA256,Signature=<base64>.",
         )
@@ -314,21 +345,19 @@ fn check_aws3(
         ));
     }
     let key = check_key(keys, parsed.access_key_id, req.headers, now)?;
-    if aws3_https::signature(key.secret.expose(), date_value) != parsed.signature {
+    let expected = sigv4::aws3_signature(key.secret.expose(), date_value);
+    if !sigv4::same_signature(&expected, parsed.signature) {
         return Err(ApiError::signature_does_not_match());
     }
     Ok(Principal {
         access_key_id: parsed.access_key_id.to_owned(),
         role: key.role,
+        assumed: key.assumed,
     })
 }
 
 fn signature_message(message: String) -> ApiError {
     ApiError::new(403, "SignatureDoesNotMatch", message)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
@@ -394,6 +423,7 @@ mod tests {
             aws3: SchemeAcceptance::Accept,
             sigv4: SchemeAcceptance::Accept,
             region: "us-east-1",
+            service: "route53",
         };
         authenticate(&req, &policy, &store(), now())
     }
@@ -566,6 +596,7 @@ mod tests {
             aws3: SchemeAcceptance::Refuse,
             sigv4: SchemeAcceptance::Accept,
             region: "us-east-1",
+            service: "route53",
         };
         let outcome = authenticate(&req, &policy, &store(), now());
         assert_eq!(code(&outcome), "MissingAuthenticationToken");

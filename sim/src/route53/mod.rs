@@ -4,7 +4,9 @@
 //! authentication → the account rate limit → the `deny` list → the
 //! operation. Every answer carries `Date` (the simulated clock) and
 //! `x-amzn-RequestId`. `GET /date` is unauthenticated; `/_sim/` goes to the
-//! control API.
+//! control API; `POST /` (after the path prefix, if any) goes to the STS and
+//! EC2 Query APIs ([`crate::query`]), which share this listener, its TLS,
+//! its clock and its keys.
 
 pub(crate) mod auth;
 pub(crate) mod error;
@@ -13,7 +15,7 @@ pub(crate) mod ops;
 pub(crate) mod xml;
 pub(crate) mod zone;
 
-use crate::config::{ACCOUNT_ID, Route53Config};
+use crate::config::Route53Config;
 use crate::faults::{FaultKind, OVERSIZED_BYTES};
 use crate::http::{BodyError, Outcome, SimBody, read_body, request_id, response, set_header};
 use crate::log::{RequestLog, Service, lock};
@@ -96,6 +98,9 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Respons
         return crate::control::handle(&state, &parts, rest, body).await;
     }
     let rid = request_id();
+    if parts.method == http::Method::POST && routed == "/" {
+        return query_api(&state, &parts, body, &rid, at).await;
+    }
     let mut entry = RequestLog {
         service: Service::Route53,
         method: parts.method.as_str().to_owned(),
@@ -105,6 +110,7 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Respons
             Route::Op(op, _) => Some(op),
             _ => None,
         },
+        action: None,
         scheme: None,
         status: 0,
         error_code: None,
@@ -136,6 +142,48 @@ pub(crate) async fn handle(state: Arc<State>, req: Request<Incoming>) -> Respons
         "route53"
     );
     entry.status = resp.status().as_u16();
+    state.recorder.record(entry);
+    resp
+}
+
+/// `POST /`: the STS and EC2 Query APIs (see [`crate::query`]).
+async fn query_api(
+    state: &State,
+    parts: &Parts,
+    body: Incoming,
+    rid: &str,
+    at: Instant,
+) -> Response<SimBody> {
+    let mut entry = RequestLog {
+        service: Service::Sts,
+        method: parts.method.as_str().to_owned(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().unwrap_or_default().to_owned(),
+        operation: None,
+        action: None,
+        scheme: None,
+        status: 0,
+        error_code: None,
+        had_security_token: parts.headers.contains_key("x-amz-security-token"),
+        at,
+    };
+    let mut resp = match read_body(&parts.headers, body).await {
+        Ok(body) => crate::query::handle(state, parts, &body, &mut entry, rid),
+        Err(_) => {
+            entry.error_code = Some("RequestEntityTooLarge".to_owned());
+            response(413, "text/plain", SimBody::full("request body too large"))
+        }
+    };
+    let headers = resp.headers_mut();
+    set_header(headers, "date", &state.clock.now().http_date());
+    set_header(headers, "x-amzn-requestid", rid);
+    entry.status = resp.status().as_u16();
+    tracing::debug!(
+        action = entry.action.as_deref().unwrap_or("-"),
+        status = entry.status,
+        code = entry.error_code.as_deref().unwrap_or("-"),
+        "query api"
+    );
     state.recorder.record(entry);
     resp
 }
@@ -236,6 +284,7 @@ async fn process(
         aws3: config.aws3,
         sigv4: config.sigv4,
         region: &config.region,
+        service: "route53",
     };
     if let Some(signature) = auth::presented_signature(&parts.headers) {
         let mut kept = lock(&state.route53.signatures);
@@ -259,6 +308,20 @@ async fn process(
     if config.deny.contains(&op) {
         return Outcome::Answer(error_answer(&access_denied(state, &principal, op, id), rid));
     }
+    if matches!(
+        op,
+        Operation::ListResourceRecordSets | Operation::ChangeResourceRecordSets
+    ) {
+        let arn = principal.arn();
+        let limited = config
+            .zone_access
+            .iter()
+            .filter(|a| a.principal == arn)
+            .collect::<Vec<_>>();
+        if !limited.is_empty() && !limited.iter().any(|a| a.zones.iter().any(|z| z == id)) {
+            return Outcome::Answer(error_answer(&access_denied(state, &principal, op, id), rid));
+        }
+    }
     let result = match op {
         Operation::ListResourceRecordSets => ops::list_resource_record_sets(state, id, query),
         Operation::ChangeResourceRecordSets => ops::change_resource_record_sets(state, id, &body),
@@ -275,13 +338,8 @@ async fn process(
 }
 
 fn access_denied(state: &State, principal: &auth::Principal, op: Operation, id: &str) -> ApiError {
-    let user = match &principal.role {
-        Some(role) => {
-            let instance = lock(&state.imds.metadata).instance_id().to_owned();
-            format!("arn:aws:sts::{ACCOUNT_ID}:assumed-role/{role}/{instance}")
-        }
-        None => format!("arn:aws:iam::{ACCOUNT_ID}:user/ec2-dns-sim"),
-    };
+    let instance = lock(&state.imds.metadata).instance_id().to_owned();
+    let user = principal.caller_arn(&instance);
     let resource = match op {
         Operation::ListResourceRecordSets | Operation::ChangeResourceRecordSets => {
             format!(" on resource: arn:aws:route53:::hostedzone/{id}")

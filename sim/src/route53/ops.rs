@@ -45,6 +45,12 @@ pub(crate) fn list_resource_record_sets(
             None => None,
         };
     let rtype = query_param(query, "type");
+    let identifier = query_param(query, "identifier");
+    if identifier.is_some() && rtype.is_none() {
+        return Err(ApiError::invalid_input(
+            "The input is not valid: identifier was specified without type",
+        ));
+    }
     if let Some(t) = &rtype {
         if name.is_none() {
             return Err(ApiError::invalid_input(
@@ -63,11 +69,17 @@ pub(crate) fn list_resource_record_sets(
         .zones
         .get(zone_id)
         .ok_or_else(|| ApiError::no_such_hosted_zone(zone_id))?;
-    let (page, next) = zone.list(name.as_deref(), rtype.as_deref(), max);
+    let (page, next) = zone.list(
+        name.as_deref(),
+        rtype.as_deref(),
+        identifier.as_deref(),
+        max,
+    );
     drop(store);
     Ok(xml::list_rrsets_response(
         &page,
-        next.as_ref().map(|(n, t)| (n.as_str(), t.as_str())),
+        next.as_ref()
+            .map(|(n, t, i)| (n.as_str(), t.as_str(), i.as_deref())),
         max,
     ))
 }

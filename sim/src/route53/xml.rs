@@ -9,7 +9,7 @@
 //! `InvalidInput` with a message in AWS's `Invalid XML ; cvc-...` style.
 
 use super::error::ApiError;
-use crate::record::RecordSet;
+use crate::record::{AliasTarget, RecordSet};
 use quick_xml::escape::escape;
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
@@ -218,7 +218,7 @@ fn sequence<'a>(
     for child in &parent.children {
         if unsupported.contains(&child.name.as_str()) && child.ns.as_deref() == Some(NS) {
             return Err(ApiError::invalid_input(format!(
-                "the simulator does not support {} (only Name, Type, TTL and ResourceRecords)",
+                "the simulator does not support {} (only simple, weighted and multivalue record sets and aliases)",
                 child.name
             )));
         }
@@ -273,19 +273,16 @@ fn simple(element: &Element) -> Result<&str, ApiError> {
     Ok(&element.text)
 }
 
-const UNSUPPORTED_RRSET: [&str; 11] = [
-    "SetIdentifier",
-    "Weight",
+const UNSUPPORTED_RRSET: [&str; 6] = [
     "Region",
     "GeoLocation",
     "Failover",
-    "MultiValueAnswer",
-    "AliasTarget",
-    "HealthCheckId",
     "TrafficPolicyInstanceId",
     "CidrRoutingConfig",
     "GeoProximityLocation",
 ];
+const MAX_SET_IDENTIFIER_LEN: usize = 128;
+const MAX_HEALTH_CHECK_ID_LEN: usize = 64;
 
 /// Parses and schema-checks a `ChangeResourceRecordSetsRequest` body.
 pub(crate) fn parse_change_batch(body: &[u8]) -> Result<ChangeBatch, ApiError> {
@@ -346,11 +343,36 @@ fn parse_change(change: &Element) -> Result<Change, ApiError> {
         &[
             ("Name", 1, 1),
             ("Type", 1, 1),
+            ("SetIdentifier", 0, 1),
+            ("Weight", 0, 1),
+            ("MultiValueAnswer", 0, 1),
             ("TTL", 0, 1),
             ("ResourceRecords", 0, 1),
+            ("AliasTarget", 0, 1),
+            ("HealthCheckId", 0, 1),
         ],
         &UNSUPPORTED_RRSET,
     )?;
+    let [
+        name_el,
+        type_el,
+        id_el,
+        weight_el,
+        mva_el,
+        ttl_el,
+        records_el,
+        alias_el,
+        health_el,
+    ] = rrset.as_slice()
+    else {
+        return Err(invalid("unexpected ResourceRecordSet shape"));
+    };
+    let rrset = [
+        name_el.clone(),
+        type_el.clone(),
+        ttl_el.clone(),
+        records_el.clone(),
+    ];
     let name = simple(rrset[0][0])?.trim().to_owned();
     if name.len() > MAX_NAME_LEN {
         return Err(ApiError::invalid_input(format!(
@@ -364,11 +386,98 @@ fn parse_change(change: &Element) -> Result<Change, ApiError> {
             RECORD_TYPES.join(", ")
         )));
     }
-    let (Some(ttl), Some(records)) = (rrset[2].first(), rrset[3].first()) else {
+    let set_identifier = match id_el.first() {
+        Some(el) => {
+            let text = simple(el)?.trim();
+            if text.is_empty() || text.chars().count() > MAX_SET_IDENTIFIER_LEN {
+                return Err(ApiError::invalid_input(format!(
+                    "1 validation error detected: Value at 'changeBatch.changes.member.resourceRecordSet.setIdentifier' failed to satisfy constraint: Member must have length between 1 and {MAX_SET_IDENTIFIER_LEN}"
+                )));
+            }
+            Some(text.to_owned())
+        }
+        None => None,
+    };
+    let weight = match weight_el.first() {
+        Some(el) => {
+            let text = simple(el)?.trim();
+            Some(text.parse::<u8>().map_err(|_| {
+                invalid(format!(
+                    "cvc-datatype-valid.1.2.1: '{text}' is not a valid value for 'Weight' (an integer from 0 to 255)."
+                ))
+            })?)
+        }
+        None => None,
+    };
+    let multi_value_answer = match mva_el.first() {
+        Some(el) => match simple(el)?.trim() {
+            "true" | "1" => Some(true),
+            "false" | "0" => Some(false),
+            other => {
+                return Err(invalid(format!(
+                    "cvc-datatype-valid.1.2.1: '{other}' is not a valid value for 'boolean'."
+                )));
+            }
+        },
+        None => None,
+    };
+    let health_check_id = match health_el.first() {
+        Some(el) => {
+            let text = simple(el)?.trim();
+            if text.is_empty() || text.len() > MAX_HEALTH_CHECK_ID_LEN {
+                return Err(ApiError::invalid_input(format!(
+                    "1 validation error detected: Value at 'changeBatch.changes.member.resourceRecordSet.healthCheckId' failed to satisfy constraint: Member must have length less than or equal to {MAX_HEALTH_CHECK_ID_LEN}"
+                )));
+            }
+            Some(text.to_owned())
+        }
+        None => None,
+    };
+    let id_text = set_identifier.clone().unwrap_or_else(|| "null".to_owned());
+    let routing = weight.is_some() || multi_value_answer.is_some();
+    if set_identifier.is_some() != routing || (weight.is_some() && multi_value_answer.is_some()) {
         return Err(ApiError::invalid_input(format!(
-            "Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], but found none in Change with [Action={}, Name={name}, Type={rtype}, SetIdentifier=null]",
+            "Invalid request: a SetIdentifier needs exactly one routing policy (Weight or MultiValueAnswer) and a routing policy needs a SetIdentifier, in Change with [Action={}, Name={name}, Type={rtype}, SetIdentifier={id_text}]",
             action.name()
         )));
+    }
+    let alias_target = match alias_el.first() {
+        Some(el) => Some(parse_alias(el)?),
+        None => None,
+    };
+    let base = Change {
+        action,
+        set: RecordSet {
+            name: name.clone(),
+            rtype: rtype.clone(),
+            ttl: 0,
+            values: Vec::new(),
+            set_identifier,
+            weight,
+            multi_value_answer,
+            health_check_id,
+            alias_target: None,
+        },
+    };
+    let none_of_them = || {
+        ApiError::invalid_input(format!(
+            "Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], but found none in Change with [Action={}, Name={name}, Type={rtype}, SetIdentifier={id_text}]",
+            action.name()
+        ))
+    };
+    if let Some(alias) = alias_target {
+        if !rrset[2].is_empty() || !rrset[3].is_empty() {
+            return Err(ApiError::invalid_input(format!(
+                "Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], but found more than one in Change with [Action={}, Name={name}, Type={rtype}, SetIdentifier={id_text}]",
+                action.name()
+            )));
+        }
+        let mut change = base;
+        change.set.alias_target = Some(alias);
+        return Ok(change);
+    }
+    let (Some(ttl), Some(records)) = (rrset[2].first(), rrset[3].first()) else {
+        return Err(none_of_them());
     };
     let ttl_text = simple(ttl)?.trim();
     let ttl: u32 = ttl_text
@@ -392,14 +501,35 @@ fn parse_change(change: &Element) -> Result<Change, ApiError> {
         }
         values.push(text.to_owned());
     }
-    Ok(Change {
-        action,
-        set: RecordSet {
-            name,
-            rtype,
-            ttl,
-            values,
-        },
+    let mut change = base;
+    change.set.ttl = ttl;
+    change.set.values = values;
+    Ok(change)
+}
+
+fn parse_alias(el: &Element) -> Result<AliasTarget, ApiError> {
+    let parts = sequence(
+        el,
+        &[
+            ("HostedZoneId", 1, 1),
+            ("DNSName", 1, 1),
+            ("EvaluateTargetHealth", 1, 1),
+        ],
+        &[],
+    )?;
+    let evaluate = match simple(parts[2][0])?.trim() {
+        "true" | "1" => true,
+        "false" | "0" => false,
+        other => {
+            return Err(invalid(format!(
+                "cvc-datatype-valid.1.2.1: '{other}' is not a valid value for 'boolean'."
+            )));
+        }
+    };
+    Ok(AliasTarget {
+        hosted_zone_id: simple(parts[0][0])?.trim().to_owned(),
+        dns_name: simple(parts[1][0])?.trim().to_owned(),
+        evaluate_target_health: evaluate,
     })
 }
 
@@ -486,24 +616,58 @@ pub(crate) fn escape_name(name: &str) -> String {
     out
 }
 
+/// One set, its elements in the schema's order.
 fn push_rrset(out: &mut String, set: &RecordSet) {
     out.push_str("<ResourceRecordSet>");
     push_el(out, "Name", &escape_name(&set.name));
     push_el(out, "Type", &set.rtype);
-    push_el(out, "TTL", &set.ttl.to_string());
-    out.push_str("<ResourceRecords>");
-    for value in &set.values {
-        out.push_str("<ResourceRecord>");
-        push_el(out, "Value", value);
-        out.push_str("</ResourceRecord>");
+    if let Some(id) = &set.set_identifier {
+        push_el(out, "SetIdentifier", id);
     }
-    out.push_str("</ResourceRecords></ResourceRecordSet>");
+    if let Some(weight) = set.weight {
+        push_el(out, "Weight", &weight.to_string());
+    }
+    if let Some(mva) = set.multi_value_answer {
+        push_el(out, "MultiValueAnswer", if mva { "true" } else { "false" });
+    }
+    match &set.alias_target {
+        Some(alias) => {
+            out.push_str("<AliasTarget>");
+            push_el(out, "HostedZoneId", &alias.hosted_zone_id);
+            push_el(out, "DNSName", &alias.dns_name);
+            push_el(
+                out,
+                "EvaluateTargetHealth",
+                if alias.evaluate_target_health {
+                    "true"
+                } else {
+                    "false"
+                },
+            );
+            out.push_str("</AliasTarget>");
+        }
+        None => {
+            push_el(out, "TTL", &set.ttl.to_string());
+            out.push_str("<ResourceRecords>");
+            for value in &set.values {
+                out.push_str("<ResourceRecord>");
+                push_el(out, "Value", value);
+                out.push_str("</ResourceRecord>");
+            }
+            out.push_str("</ResourceRecords>");
+        }
+    }
+    if let Some(id) = &set.health_check_id {
+        push_el(out, "HealthCheckId", id);
+    }
+    out.push_str("</ResourceRecordSet>");
 }
 
-/// `<ListResourceRecordSetsResponse>`; `next` = (name, type) when truncated.
+/// `<ListResourceRecordSetsResponse>`; `next` = (name, type, identifier)
+/// when truncated.
 pub(crate) fn list_rrsets_response(
     sets: &[RecordSet],
-    next: Option<(&str, &str)>,
+    next: Option<(&str, &str, Option<&str>)>,
     max_items: usize,
 ) -> String {
     let mut out = open_root("ListResourceRecordSetsResponse");
@@ -517,9 +681,12 @@ pub(crate) fn list_rrsets_response(
         "IsTruncated",
         if next.is_some() { "true" } else { "false" },
     );
-    if let Some((name, rtype)) = next {
+    if let Some((name, rtype, identifier)) = next {
         push_el(&mut out, "NextRecordName", &escape_name(name));
         push_el(&mut out, "NextRecordType", rtype);
+        if let Some(id) = identifier {
+            push_el(&mut out, "NextRecordIdentifier", id);
+        }
     }
     push_el(&mut out, "MaxItems", &max_items.to_string());
     out.push_str("</ListResourceRecordSetsResponse>");
@@ -723,11 +890,8 @@ mod tests {
                 "starting with element 'Bogus'",
             ),
             (
-                request(&c.replace(
-                    "<TTL>60</TTL>",
-                    "<SetIdentifier>x</SetIdentifier><TTL>60</TTL>",
-                )),
-                "does not support SetIdentifier",
+                request(&c.replace("<TTL>60</TTL>", "<Region>us-east-1</Region><TTL>60</TTL>")),
+                "does not support Region",
             ),
             (
                 request(&c).replace("<Changes>", "<Changes>junk"),
@@ -769,7 +933,7 @@ mod tests {
     #[test]
     fn writers_escape_and_order_fields() {
         let sets = [RecordSet::new("a.example.com.", "TXT", 60, ["\"<&>\""])];
-        let xml = list_rrsets_response(&sets, Some(("b.example.com.", "A")), 1);
+        let xml = list_rrsets_response(&sets, Some(("b.example.com.", "A", None)), 1);
         assert!(
             xml.contains("<Value>\"&lt;&amp;&gt;\"</Value>")
                 || xml.contains("<Value>&quot;&lt;&amp;&gt;&quot;</Value>"),

@@ -2,7 +2,13 @@
 //! validation of a change batch against them.
 //!
 //! Order: names compared label by label from the right (`www.example.com.`
-//! sorts as `com.example.www`), then by type. A batch is applied to a copy,
+//! sorts as `com.example.www`), then by type, then by set identifier (a
+//! simple set has none). (name, type, identifier) is the key: weighted and
+//! multivalue members of one name and type are separate sets, changed and
+//! deleted one by one; a DELETE must repeat the set exactly (identifier,
+//! weight, health check and alias included); a simple set and routing sets
+//! of one name and type do not coexist, nor weighted and multivalue ones;
+//! at most [`MAX_ROUTING_SETS`] members per name and type. A batch is applied to a copy,
 //! change after change, and committed only if every change succeeds, so
 //! `DELETE old` + `CREATE new` in one batch is a compare-and-swap.
 
@@ -18,17 +24,34 @@ pub(crate) struct RecordKey {
     /// The name's labels, rightmost first.
     labels: Vec<String>,
     rtype: String,
+    /// The set identifier; empty for a simple set (so it sorts first).
+    identifier: String,
 }
 
 impl RecordKey {
     /// `name` must be normalised (lowercase, trailing dot).
     pub(crate) fn new(name: &str, rtype: &str) -> Self {
+        Self::with_id(name, rtype, None)
+    }
+
+    pub(crate) fn with_id(name: &str, rtype: &str, identifier: Option<&str>) -> Self {
         RecordKey {
             labels: reversed_labels(name),
             rtype: rtype.to_owned(),
+            identifier: identifier.unwrap_or_default().to_owned(),
         }
     }
+
+    fn of(set: &RecordSet) -> Self {
+        Self::with_id(&set.name, &set.rtype, set.set_identifier.as_deref())
+    }
 }
+
+/// Where a truncated listing continues: name, type, set identifier.
+pub(crate) type NextRecord = (String, String, Option<String>);
+
+/// Most weighted or multivalue sets with one name and type.
+pub(crate) const MAX_ROUTING_SETS: usize = 100;
 
 /// `www.example.com.` → `["com", "example", "www"]`.
 pub(crate) fn reversed_labels(name: &str) -> Vec<String> {
@@ -59,8 +82,8 @@ impl Zone {
             records: BTreeMap::new(),
         };
         for set in records {
-            let set = RecordSet::new(&set.name, &set.rtype, set.ttl, set.values.clone());
-            let key = RecordKey::new(&set.name, &set.rtype);
+            let set = normalized(set.clone());
+            let key = RecordKey::of(&set);
             match zone.records.get_mut(&key) {
                 Some(existing) => existing.values.extend(set.values),
                 None => {
@@ -75,11 +98,26 @@ impl Zone {
         self.records.len()
     }
 
-    /// The set at `name` (any case, dot optional) and `rtype`.
+    /// The simple set at `name` (any case, dot optional) and `rtype`.
     pub(crate) fn get(&self, name: &str, rtype: &str) -> Option<&RecordSet> {
         let name = normalize_name(name)?;
         self.records
             .get(&RecordKey::new(&name, &rtype.to_ascii_uppercase()))
+    }
+
+    /// Every set at `name` and `rtype` (the simple one, or the routing
+    /// members in identifier order).
+    pub(crate) fn group(&self, name: &str, rtype: &str) -> Vec<RecordSet> {
+        let Some(name) = normalize_name(name) else {
+            return Vec::new();
+        };
+        let rtype = rtype.to_ascii_uppercase();
+        let from = RecordKey::new(&name, &rtype);
+        self.records
+            .range(from.clone()..)
+            .take_while(|(k, _)| k.labels == from.labels && k.rtype == from.rtype)
+            .map(|(_, s)| s.clone())
+            .collect()
     }
 
     /// All sets, in listing order.
@@ -89,21 +127,23 @@ impl Zone {
 
     /// Replaces (or adds) a set, bypassing validation (another actor).
     pub(crate) fn put(&mut self, set: RecordSet) {
-        let set = RecordSet::new(&set.name, &set.rtype, set.ttl, set.values);
-        self.records
-            .insert(RecordKey::new(&set.name, &set.rtype), set);
+        let set = normalized(set);
+        self.records.insert(RecordKey::of(&set), set);
     }
 
-    /// Up to `max` sets from (`name`, `rtype`) on; the (name, type) of the
-    /// next set when more remain.
+    /// Up to `max` sets from (`name`, `rtype`, `identifier`) on; the
+    /// (name, type, identifier) of the next set when more remain.
     pub(crate) fn list(
         &self,
         name: Option<&str>,
         rtype: Option<&str>,
+        identifier: Option<&str>,
         max: usize,
-    ) -> (Vec<RecordSet>, Option<(String, String)>) {
+    ) -> (Vec<RecordSet>, Option<NextRecord>) {
         let start = match name {
-            Some(name) => Bound::Included(RecordKey::new(name, rtype.unwrap_or(""))),
+            Some(name) => {
+                Bound::Included(RecordKey::with_id(name, rtype.unwrap_or(""), identifier))
+            }
             None => Bound::Unbounded,
         };
         let mut iter = self
@@ -111,7 +151,9 @@ impl Zone {
             .range((start, Bound::Unbounded))
             .map(|(_, set)| set);
         let page: Vec<RecordSet> = iter.by_ref().take(max).cloned().collect();
-        let next = iter.next().map(|s| (s.name.clone(), s.rtype.clone()));
+        let next = iter
+            .next()
+            .map(|s| (s.name.clone(), s.rtype.clone(), s.set_identifier.clone()));
         (page, next)
     }
 
@@ -124,6 +166,7 @@ impl Zone {
         let from = RecordKey {
             labels: labels.clone(),
             rtype: String::new(),
+            identifier: String::new(),
         };
         records
             .range(from..)
@@ -150,9 +193,7 @@ impl Zone {
             let rtype = raw.rtype.as_str();
             let set = RecordSet {
                 name: name.clone(),
-                rtype: rtype.to_owned(),
-                ttl: raw.ttl,
-                values: raw.values.clone(),
+                ..raw.clone()
             };
             if !is_in_zone(&name, &zone) {
                 errors.push(format!(
@@ -170,7 +211,7 @@ impl Zone {
                 errors.push(problem);
                 continue;
             }
-            let key = RecordKey::new(&name, rtype);
+            let key = RecordKey::of(&set);
             let prior = seen.entry(key.clone()).or_default();
             let allowed = prior.is_empty()
                 || (prior.as_slice() == [Action::Delete] && change.action == Action::Create);
@@ -181,7 +222,10 @@ impl Zone {
                 continue;
             }
             prior.push(change.action);
-            let described = format!("[name='{name}', type='{rtype}']");
+            let described = match &set.set_identifier {
+                Some(id) => format!("[name='{name}', type='{rtype}', set-identifier='{id}']"),
+                None => format!("[name='{name}', type='{rtype}']"),
+            };
             match change.action {
                 Action::Create | Action::Upsert => {
                     if change.action == Action::Create && work.contains_key(&key) {
@@ -192,6 +236,10 @@ impl Zone {
                     }
                     if let Some(conflict) = conflict(&work, &name, rtype, &zone) {
                         errors.push(conflict);
+                        continue;
+                    }
+                    if let Some(problem) = routing_conflict(&work, &set) {
+                        errors.push(problem);
                         continue;
                     }
                     work.insert(key, set);
@@ -241,13 +289,67 @@ fn conflict(
     }
 }
 
-/// Same TTL and the same values in any order.
+/// Whether `set` may join the sets with its name and type: simple and
+/// routing sets do not mix, nor weighted and multivalue ones, and at most
+/// [`MAX_ROUTING_SETS`] members (the set replacing one with its key is fine).
+fn routing_conflict(work: &BTreeMap<RecordKey, RecordSet>, set: &RecordSet) -> Option<String> {
+    let from = RecordKey::new(&set.name, &set.rtype);
+    let group: Vec<&RecordSet> = work
+        .range(from.clone()..)
+        .take_while(|(k, _)| k.labels == from.labels && k.rtype == from.rtype)
+        .map(|(_, s)| s)
+        .filter(|s| s.set_identifier != set.set_identifier)
+        .collect();
+    let (name, rtype) = (&set.name, &set.rtype);
+    let Some(id) = &set.set_identifier else {
+        return group.first().map(|_| {
+            format!(
+                "RRSet with DNS name {name}, type {rtype} cannot be created because a weighted or multivalue RRSet with the same name and type already exists"
+            )
+        });
+    };
+    if let Some(other) = group.first() {
+        if other.set_identifier.is_none() {
+            return Some(format!(
+                "RRSet with DNS name {name}, type {rtype}, SetIdentifier {id} cannot be created because a non-weighted and non-multivalue RRSet with the same name and type already exists"
+            ));
+        }
+        if other.weight.is_some() != set.weight.is_some() {
+            return Some(format!(
+                "RRSet with DNS name {name}, type {rtype}, SetIdentifier {id} cannot be created because RRSets with the same name and type use another routing policy"
+            ));
+        }
+    }
+    (group.len() >= MAX_ROUTING_SETS).then(|| {
+        format!(
+            "RRSet with DNS name {name}, type {rtype}, SetIdentifier {id} cannot be created because the limit of {MAX_ROUTING_SETS} weighted or multivalue RRSets with the same name and type has been reached"
+        )
+    })
+}
+
+/// A set with its name normalised and its type upper-cased.
+fn normalized(set: RecordSet) -> RecordSet {
+    let base = RecordSet::new(&set.name, &set.rtype, set.ttl, Vec::<String>::new());
+    RecordSet {
+        name: base.name,
+        rtype: base.rtype,
+        ..set
+    }
+}
+
+/// Everything equal, values in any order: a DELETE must repeat the set.
 fn same_contents(a: &RecordSet, b: &RecordSet) -> bool {
     let mut va: Vec<&str> = a.values.iter().map(String::as_str).collect();
     let mut vb: Vec<&str> = b.values.iter().map(String::as_str).collect();
     va.sort_unstable();
     vb.sort_unstable();
-    a.ttl == b.ttl && va == vb
+    a.ttl == b.ttl
+        && va == vb
+        && a.set_identifier == b.set_identifier
+        && a.weight == b.weight
+        && a.multi_value_answer == b.multi_value_answer
+        && a.health_check_id == b.health_check_id
+        && a.alias_target == b.alias_target
 }
 
 /// Per-type value checks Route 53 makes.
@@ -290,8 +392,7 @@ mod tests {
             set: RecordSet {
                 name: name.to_owned(),
                 rtype: rtype.to_owned(),
-                ttl,
-                values: values.iter().map(|v| (*v).to_owned()).collect(),
+                ..RecordSet::new(name, rtype, ttl, values.iter().copied())
             },
         }
     }
@@ -335,15 +436,15 @@ mod tests {
                 "z.example.com. A",
             ]
         );
-        let (page, next) = z.list(Some("www.example.com."), Some("AAAA"), 1);
+        let (page, next) = z.list(Some("www.example.com."), Some("AAAA"), None, 1);
         assert_eq!(page[0].rtype, "AAAA");
-        assert_eq!(next, Some(("z.example.com.".into(), "A".into())));
-        let (page, next) = z.list(Some("web.example.com."), Some("CNAME"), 1);
+        assert_eq!(next, Some(("z.example.com.".into(), "A".into(), None)));
+        let (page, next) = z.list(Some("web.example.com."), Some("CNAME"), None, 1);
         assert_eq!(page[0].name, "www.example.com.");
         assert!(next.is_some());
-        let (page, next) = z.list(Some("zz.example.com."), None, 300);
+        let (page, next) = z.list(Some("zz.example.com."), None, None, 300);
         assert!(page.is_empty() && next.is_none());
-        let (page, next) = z.list(None, None, 300);
+        let (page, next) = z.list(None, None, None, 300);
         assert_eq!(page.len(), 8);
         assert!(next.is_none());
     }

@@ -4,6 +4,10 @@
 
 mod binary;
 mod imds;
+mod lifecycle;
 mod load;
+mod query;
 mod route53;
+mod routing;
+mod signing;
 mod util;

@@ -45,12 +45,12 @@ pub mod policy;
 pub mod request;
 pub mod retry;
 pub mod route53;
-pub mod secret;
-pub mod sign;
 pub mod source;
 pub mod state;
 pub mod template;
-pub mod timestamp;
 pub mod update;
 pub mod watch;
 pub mod zones;
+
+// The signing crate's modules, at the paths the rest of the code uses.
+pub use aws_sign::{secret, sign, timestamp};

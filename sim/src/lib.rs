@@ -48,11 +48,11 @@ pub mod sim;
 mod state;
 mod tls;
 
+pub use aws_sign::Credentials;
 pub use config::{
     ImdsConfig, Propagation, PutBehaviour, Route53Config, STATIC_ACCESS_KEY_ID,
     STATIC_SECRET_ACCESS_KEY, SchemeAcceptance, SimConfig, TlsConfig, TokenMode, ZoneConfig,
 };
-pub use ec2_dns_updater::credentials::Credentials;
 pub use faults::{Fault, FaultKind, FaultTarget};
 pub use log::{AuthScheme, RequestLog, Service, Stats};
 pub use ratelimit::RateLimit;

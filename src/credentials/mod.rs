@@ -14,44 +14,43 @@ pub mod role;
 
 pub use chain::{CredentialError, Env, Provider, Source};
 
-use crate::secret::Secret;
-use crate::timestamp::Timestamp;
+pub use aws_sign::Credentials;
 
-/// A key pair, with a session token when the credentials are temporary.
-///
-/// `Debug` is safe: the secret key and the token print as `** redacted **`.
-#[derive(Clone, Debug)]
-pub struct Credentials {
-    pub access_key_id: String,
-    pub secret_access_key: Secret,
-    /// Temporary credentials (instance role, STS) must send this with every
-    /// request as `X-Amz-Security-Token`.
-    pub session_token: Option<Secret>,
-    /// When temporary credentials stop working.
-    pub expiration: Option<Timestamp>,
-}
+#[cfg(test)]
+mod tests {
+    use aws_sign::{REDACTED, Secret};
 
-impl Credentials {
-    pub fn new_static(access_key_id: impl Into<String>, secret: impl Into<String>) -> Self {
-        Credentials {
-            access_key_id: access_key_id.into(),
-            secret_access_key: Secret::new(secret),
-            session_token: None,
-            expiration: None,
-        }
-    }
-
-    pub fn new_temporary(
-        access_key_id: impl Into<String>,
-        secret: impl Into<String>,
-        token: impl Into<String>,
-        expiration: Option<Timestamp>,
-    ) -> Self {
-        Credentials {
-            access_key_id: access_key_id.into(),
-            secret_access_key: Secret::new(secret),
+    /// The audit of issue 9 item 11: every type that holds a credential,
+    /// up to the whole run context, in both Debug forms.
+    #[test]
+    fn no_debug_output_shows_a_credential() {
+        use crate::config::Config;
+        use crate::context::Context;
+        use crate::credentials::{Credentials, Env, Provider};
+        use crate::state::StateDir;
+        let (key, token) = (
+            "envSecretKeyThatMustNotLeak0000",
+            "envSessionTokenThatMustNotLeak00",
+        );
+        let env = Env {
+            access_key_id: Some("AKIDEXAMPLE".into()),
+            secret_access_key: Some(Secret::new(key)),
             session_token: Some(Secret::new(token)),
-            expiration,
+            ..Env::default()
+        };
+        let creds = Credentials::new_temporary("ASIAEXAMPLE", key, token, None);
+        let config = Config::parse("", std::path::Path::new("/none.toml")).unwrap();
+        let state = StateDir::locate(Some(std::path::Path::new("/nonexistent")), None);
+        let ctx = Context::new(config, env.clone(), state).unwrap();
+        let shown = [
+            format!("{env:?}{env:#?}"),
+            format!("{creds:?}{creds:#?}"),
+            format!("{:?}{:#?}", Provider::new(env.clone()), Provider::new(env)),
+            format!("{ctx:?}{ctx:#?}"),
+        ];
+        for text in shown {
+            assert!(!text.contains(key) && !text.contains(token), "{text}");
+            assert!(text.contains(REDACTED), "{text}");
         }
     }
 }

@@ -20,8 +20,8 @@ use super::error::ApiError;
 use crate::config::SchemeAcceptance;
 use crate::keys::{KeyStore, KnownKey};
 use crate::log::AuthScheme;
-use ec2_dns_updater::sign::{aws3_https, sigv4};
-use ec2_dns_updater::timestamp::Timestamp;
+use aws_sign::Timestamp;
+use aws_sign::sign::{aws3_https, sigv4};
 use http::HeaderMap;
 use sha2::{Digest, Sha256};
 
@@ -334,8 +334,8 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ec2_dns_updater::credentials::Credentials;
-    use ec2_dns_updater::sign::{Scheme, SignableRequest, sign};
+    use aws_sign::Credentials;
+    use aws_sign::sign::{Scheme, SignableRequest, sign};
     use http::HeaderValue;
 
     const HOST: &str = "127.0.0.1:8053";

@@ -26,14 +26,17 @@ struct Civil {
 }
 
 impl Timestamp {
+    /// The instant `secs` seconds after the Unix epoch.
     pub const fn from_unix(secs: i64) -> Self {
         Timestamp(secs)
     }
 
+    /// The system clock, now.
     pub fn now() -> Self {
         Self::from_system_time(SystemTime::now())
     }
 
+    /// `t`, truncated to whole seconds (rounded down before the epoch).
     pub fn from_system_time(t: SystemTime) -> Self {
         match t.duration_since(UNIX_EPOCH) {
             Ok(d) => Timestamp(d.as_secs() as i64),
@@ -41,6 +44,7 @@ impl Timestamp {
         }
     }
 
+    /// Seconds since the Unix epoch.
     pub fn unix(self) -> i64 {
         self.0
     }
@@ -55,6 +59,7 @@ impl Timestamp {
         self.0 - earlier.0
     }
 
+    /// This instant as a `SystemTime`.
     pub fn to_system_time(self) -> SystemTime {
         if self.0 >= 0 {
             UNIX_EPOCH + Duration::from_secs(self.0 as u64)

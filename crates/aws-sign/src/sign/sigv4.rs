@@ -17,6 +17,7 @@ use super::{AddedHeader, SignableRequest, hex, hmac_sha256, sha256_hex};
 use crate::credentials::Credentials;
 use crate::timestamp::Timestamp;
 
+/// The `Authorization` algorithm name of SigV4.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 
 /// The result of signing, with the intermediate strings for diagnostics.
@@ -27,7 +28,9 @@ pub struct Signed {
     /// `X-Amz-Date`, `X-Amz-Security-Token` (temporary credentials only),
     /// `Authorization`.
     pub headers: Vec<AddedHeader>,
+    /// The canonical request that was hashed.
     pub canonical_request: String,
+    /// The string that was signed.
     pub string_to_sign: String,
 }
 
@@ -216,11 +219,17 @@ pub fn signature(signing_key: &[u8; 32], string_to_sign: &str) -> String {
 /// that checks it. `Debug` redacts the signature.
 #[derive(PartialEq, Eq)]
 pub struct ParsedAuthorization<'a> {
+    /// The access key id, from the credential scope.
     pub access_key_id: &'a str,
+    /// `YYYYMMDD`, from the credential scope.
     pub date_stamp: &'a str,
+    /// The region, from the credential scope.
     pub region: &'a str,
+    /// The service, from the credential scope.
     pub service: &'a str,
+    /// The `SignedHeaders` names, in the order given.
     pub signed_headers: Vec<&'a str>,
+    /// The hex signature.
     pub signature: &'a str,
 }
 

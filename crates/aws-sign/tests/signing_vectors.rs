@@ -1,11 +1,10 @@
 //! Signing agrees byte for byte with AWS's references:
 //! `vectors/route53_signing.json` (botocore 1.44.5) and
 //! `vectors/aws4_testsuite/` (AWS's official SigV4 suite), both vendored in
-//! the repository (see `vectors/README.md`).
+//! this crate (see `vectors/README.md`).
 
-use ec2_dns_updater::credentials::Credentials;
-use ec2_dns_updater::sign::{self, Scheme, SignableRequest, sigv4};
-use ec2_dns_updater::timestamp::Timestamp;
+use aws_sign::sign::{self, Scheme, SignableRequest, sigv4};
+use aws_sign::{Credentials, Timestamp};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 

@@ -50,8 +50,11 @@ pub fn authorization(access_key_id: &str, signature: &str) -> String {
 /// it. `Debug` redacts the signature.
 #[derive(PartialEq, Eq)]
 pub struct ParsedAuthorization<'a> {
+    /// The access key id.
     pub access_key_id: &'a str,
+    /// The `Algorithm` value as sent (`HmacSHA256` from a correct client).
     pub algorithm: &'a str,
+    /// The base64 signature.
     pub signature: &'a str,
 }
 

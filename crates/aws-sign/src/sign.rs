@@ -1,7 +1,7 @@
 //! Request signing, pure: a request description, credentials and a time go in,
 //! the headers to add come out. Nothing here reads the clock, the network or
 //! the environment, so every byte is pinned by tests against AWS's reference
-//! vectors (`vectors/` at the repository's root).
+//! vectors (`vectors/` in this crate).
 //!
 //! - [`aws3_https`]: the legacy AWS3-HTTPS scheme (signs only the `Date` value).
 //! - [`sigv4`]: Signature Version 4 (signs method, path, query, headers, body).
@@ -48,7 +48,9 @@ impl fmt::Debug for RedactedHeaders<'_> {
 /// Which signing scheme a request is signed with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scheme {
+    /// The legacy scheme Route 53 still accepts: HMAC-SHA256 of the `Date` header.
     Aws3Https,
+    /// Signature Version 4.
     SigV4,
 }
 
@@ -77,6 +79,7 @@ pub struct SignableRequest<'a> {
     pub query: &'a str,
     /// Other headers that will be sent and must be signed (not `Host`).
     pub headers: &'a [(&'a str, &'a str)],
+    /// The body as it will be sent.
     pub body: &'a [u8],
 }
 
@@ -97,7 +100,9 @@ impl fmt::Debug for SignableRequest<'_> {
 /// header's value as `** redacted **`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct AddedHeader {
+    /// The header's name, lowercase.
     pub name: &'static str,
+    /// The header's value.
     pub value: String,
     /// Carries a secret (a signature or a session token): the HTTP layer must
     /// mark it sensitive so it never appears in Debug output or logs.

@@ -3,17 +3,18 @@
 //! credential refresh on `ExpiredToken`, and the `auto` signing fallback from
 //! AWS3-HTTPS to SigV4.
 
-use super::xml::{self, AwsError, Change, ChangeInfo, Existing, HostedZone};
-use crate::clock::Clock;
+use super::xml::{self, AwsError, ChangeInfo, HostedZone};
+use crate::aws::clock::Clock;
+use crate::aws::credentials::{CredentialError, Provider};
+use crate::aws::http::{self, BodyError, ROUTE53_BODY_CAP, ROUTE53_REQUEST_TIMEOUT};
+use crate::aws::imds::Imds;
+use crate::aws::retry::{self, Action, Backoff, Deadline, IAM_SETTLE_DELAYS, ROUTE53_BACKOFF};
 use crate::config::{Route53Settings, SigningMode};
-use crate::credentials::{CredentialError, Provider};
-use crate::dns_name::DnsName;
-use crate::http::{self, BodyError, ROUTE53_BODY_CAP, ROUTE53_REQUEST_TIMEOUT};
-use crate::imds::Imds;
-use crate::retry::{self, Action, Backoff, Deadline, IAM_SETTLE_DELAYS, ROUTE53_BACKOFF};
-use crate::sign::sigv4::uri_encode;
-use crate::sign::{self, Scheme, SignableRequest};
-use crate::timestamp::Timestamp;
+use crate::dns::name::DnsName;
+use crate::dns::record::{Change, Existing};
+use aws_sign::sign::sigv4::uri_encode;
+use aws_sign::sign::{self, Scheme, SignableRequest};
+use aws_sign::timestamp::Timestamp;
 use reqwest::{Client, Method};
 use std::fmt;
 use std::sync::Arc;
@@ -602,7 +603,7 @@ impl Route53 {
         path_and_query: &str,
         body: Option<&str>,
         scheme: Scheme,
-        credentials: &crate::credentials::Credentials,
+        credentials: &crate::aws::credentials::Credentials,
         deadline: Deadline,
     ) -> Result<Answer, Attempt> {
         let (path, query) = path_and_query

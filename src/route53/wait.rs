@@ -11,7 +11,7 @@
 //! account's request budget it would cost every instance one more call.
 
 use super::client::{Route53, Route53Error};
-use crate::retry::Deadline;
+use crate::aws::retry::Deadline;
 use std::time::Duration;
 use tokio::time::Instant;
 use tracing::debug;

@@ -2,75 +2,13 @@
 //! answers we read. Parsing never panics; a malformed answer is an error that
 //! says what was wrong.
 
-use crate::dns_name::DnsName;
+use crate::dns::name::DnsName;
+use crate::dns::record::{Change, Existing, RecordSet};
 use quick_xml::escape::escape;
 use quick_xml::events::Event;
 use serde::Deserialize;
 
 pub const NAMESPACE: &str = "https://route53.amazonaws.com/doc/2013-04-01/";
-
-/// A simple (non-alias, no routing policy) record set.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordSet {
-    pub name: DnsName,
-    pub rtype: String,
-    pub ttl: u32,
-    pub values: Vec<String>,
-}
-
-impl RecordSet {
-    /// The values as one line, for messages (`a, b`).
-    pub fn values_text(&self) -> String {
-        self.values.join(", ")
-    }
-}
-
-/// What a listing returned for a name and type.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Existing {
-    /// A simple record set we can compare and replace.
-    Simple(RecordSet),
-    /// An alias or routing-policy record (weighted, latency, ...): this program
-    /// does not manage those.
-    Special {
-        name: DnsName,
-        rtype: String,
-        kind: &'static str,
-    },
-}
-
-impl Existing {
-    /// The set's type (`A`, `CNAME`, `MX`, ...).
-    pub fn rtype(&self) -> &str {
-        match self {
-            Existing::Simple(set) => &set.rtype,
-            Existing::Special { rtype, .. } => rtype,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChangeAction {
-    Create,
-    Delete,
-    Upsert,
-}
-
-impl ChangeAction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChangeAction::Create => "CREATE",
-            ChangeAction::Delete => "DELETE",
-            ChangeAction::Upsert => "UPSERT",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Change {
-    pub action: ChangeAction,
-    pub set: RecordSet,
-}
 
 /// `PENDING` or `INSYNC`, with the change id (without `/change/`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -453,6 +391,7 @@ fn excerpt(body: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dns::record::ChangeAction;
 
     fn set(name: &str, value: &str) -> RecordSet {
         RecordSet {

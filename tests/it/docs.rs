@@ -2,10 +2,10 @@
 //! example configs are checked against the code.
 
 use clap::CommandFactory;
-use ec2_dns_updater::cli::Cli;
+use ec2_dns_updater::aws::retry::{Action, ROUTE53_ERROR_CODES};
+use ec2_dns_updater::cmd::cli::Cli;
 use ec2_dns_updater::config::Config;
-use ec2_dns_updater::error::EXIT_CODES;
-use ec2_dns_updater::retry::{Action, ROUTE53_ERROR_CODES};
+use ec2_dns_updater::run::error::EXIT_CODES;
 use std::path::Path;
 
 fn readme() -> String {

@@ -22,9 +22,19 @@
 //! - delete: remove a set only if it still points at this instance (and, in
 //!   `keep` mode, is not owned by another instance), with an exact DELETE.
 
-use crate::config::OnConflict;
-use crate::dns_name::{DnsName, same_target};
-use crate::route53::xml::{Change, ChangeAction, Existing, RecordSet};
+use crate::dns::name::{DnsName, same_target};
+use crate::dns::record::{Change, ChangeAction, Existing, RecordSet};
+
+/// What to do when the name already points somewhere else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnConflict {
+    /// Plain UPSERT: this instance wins.
+    Overwrite,
+    /// Only write names this instance owns (a TXT record at
+    /// `_ec2-dns-updater.<name>` holds the owner's instance id), with
+    /// compare-and-swap batches.
+    Keep,
+}
 
 /// The label prepended to a name for its owner TXT record (a TXT cannot share
 /// a name with a CNAME).

@@ -1,12 +1,12 @@
 //! The run's error type and its exit codes (sysexits), one meaning each.
 
+use crate::aws::credentials::CredentialError;
+use crate::aws::credentials::profile::ProfileError;
+use crate::aws::credentials::role::RoleError;
+use crate::aws::http::SetupError;
+use crate::aws::imds::ImdsError;
 use crate::config::ConfigError;
-use crate::credentials::CredentialError;
-use crate::credentials::profile::ProfileError;
-use crate::credentials::role::RoleError;
-use crate::dns_name::DnsName;
-use crate::http::SetupError;
-use crate::imds::ImdsError;
+use crate::dns::name::DnsName;
 use crate::route53::Route53Error;
 use crate::route53::client::TrustProblem;
 
@@ -159,11 +159,11 @@ pub enum Error {
         by: String,
     },
     #[error(transparent)]
-    OwnerName(#[from] crate::plan::OwnerNameError),
+    OwnerName(#[from] crate::dns::plan::OwnerNameError),
     #[error("stopped by {signal} before the update finished; a rerun converges")]
     Interrupted { signal: &'static str },
     #[error(transparent)]
-    Request(#[from] crate::request::RequestError),
+    Request(#[from] RequestError),
 }
 
 impl Error {
@@ -271,4 +271,22 @@ fn route53_exit(e: &Route53Error) -> u8 {
         | Route53Error::NotInSync { .. } => EXIT_TEMPFAIL,
         Route53Error::Credentials(c) => credentials_exit(c),
     }
+}
+
+/// A bad flag of the `request` command (exit 64).
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    #[error("{0:?} is not an HTTP method")]
+    Method(String),
+    #[error("the path must start with '/': {0:?}")]
+    Path(String),
+    #[error("cannot read the body from {path}: {source}")]
+    Data {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("--endpoint {url:?}: {reason}")]
+    Endpoint { url: String, reason: String },
+    #[error("--service {0}: a region is needed (--region, or run on an instance so IMDS can tell)")]
+    Region(String),
 }

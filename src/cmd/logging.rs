@@ -5,7 +5,7 @@
 //! log line: secrets live in `Secret`, headers carrying them are marked
 //! sensitive, and a test runs at `-vvv` and searches the output.
 
-use crate::cli::LogFormat;
+use crate::cmd::cli::LogFormat;
 use std::io::IsTerminal;
 use tracing::level_filters::LevelFilter;
 use tracing_subscriber::filter::Targets;

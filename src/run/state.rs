@@ -8,7 +8,7 @@
 //! `/var/lib/ec2-dns-updater`. An unwritable state directory is a warning,
 //! never a failure: the update matters more than the memo.
 
-use crate::sign::Scheme;
+use aws_sign::sign::Scheme;
 use std::path::{Path, PathBuf};
 
 pub const DEFAULT_STATE_DIR: &str = "/var/lib/ec2-dns-updater";
@@ -54,7 +54,7 @@ impl StateDir {
 
     fn write(&self, file_name: &str, text: &str) -> std::io::Result<()> {
         std::fs::create_dir_all(&self.path)?;
-        crate::atomic_file::write_atomic(&self.path.join(file_name), text.as_bytes())
+        crate::run::atomic_file::write_atomic(&self.path.join(file_name), text.as_bytes())
     }
 
     /// Change ids submitted by earlier runs and not yet seen INSYNC.

@@ -11,17 +11,18 @@
 //! change is waited for.
 
 use crate::config::{OnConflict, Record};
-use crate::context::Context;
-use crate::dns_name::DnsName;
-use crate::error::Error;
-use crate::facts::{Desired, Facts};
-use crate::outcome::{Outcome, RecordOutcome, Status};
-use crate::plan::{self, Decision, Observed};
+use crate::dns::name::DnsName;
+use crate::dns::plan::{self, Decision, Observed};
+use crate::dns::record::{Change, ChangeAction, Existing, RecordSet};
 use crate::route53::Route53;
 use crate::route53::client::Route53Error;
 use crate::route53::wait;
-use crate::route53::xml::{self, Change, ChangeAction, Existing, RecordSet};
-use crate::zones::{Zone, Zones};
+use crate::route53::xml;
+use crate::run::context::Context;
+use crate::run::error::Error;
+use crate::run::facts::{Desired, Facts};
+use crate::run::outcome::{Outcome, RecordOutcome, Status};
+use crate::run::zones::{Zone, Zones};
 use std::io::Write;
 use tracing::{debug, info, warn};
 

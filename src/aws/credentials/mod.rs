@@ -24,10 +24,10 @@ mod tests {
     /// up to the whole run context, in both Debug forms.
     #[test]
     fn no_debug_output_shows_a_credential() {
+        use crate::aws::credentials::{Credentials, Env, Provider};
         use crate::config::Config;
-        use crate::context::Context;
-        use crate::credentials::{Credentials, Env, Provider};
-        use crate::state::StateDir;
+        use crate::run::context::Context;
+        use crate::run::state::StateDir;
         let (key, token) = (
             "envSecretKeyThatMustNotLeak0000",
             "envSessionTokenThatMustNotLeak00",

@@ -17,7 +17,7 @@
 //!
 //! The rendered name is validated before any Route 53 call (exit 78).
 
-use crate::dns_name::{DnsName, DnsNameError};
+use crate::dns::name::{DnsName, DnsNameError};
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

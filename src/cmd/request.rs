@@ -2,13 +2,13 @@
 //! articles' curl wrapper did, with this program's credential chain, signing
 //! and retry policy. Prints the status and the answer (XML pretty-printed).
 
+use crate::aws::http;
 use crate::config::SigningMode;
-use crate::context::Context;
-use crate::error::{EXIT_OK, Error};
-use crate::http;
 use crate::route53::client::{Endpoint, Route53Error, starting_scheme};
 use crate::route53::{Operation, Route53};
-use crate::sign::Scheme;
+use crate::run::context::Context;
+use crate::run::error::{EXIT_OK, Error, RequestError};
+use aws_sign::sign::Scheme;
 use quick_xml::events::Event;
 use reqwest::{Method, Url};
 use std::io::Write;
@@ -23,23 +23,6 @@ pub struct Request {
     pub service: String,
     pub region: Option<String>,
     pub endpoint: Option<String>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum RequestError {
-    #[error("{0:?} is not an HTTP method")]
-    Method(String),
-    #[error("the path must start with '/': {0:?}")]
-    Path(String),
-    #[error("cannot read the body from {path}: {source}")]
-    Data {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("--endpoint {url:?}: {reason}")]
-    Endpoint { url: String, reason: String },
-    #[error("--service {0}: a region is needed (--region, or run on an instance so IMDS can tell)")]
-    Region(String),
 }
 
 /// Sends the request; prints to `out`; returns the exit code.

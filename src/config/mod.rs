@@ -15,11 +15,11 @@
 //! endpoint = "http://169.254.169.254"         # default
 //! ```
 
-use crate::dns_name::DnsName;
-use crate::duration;
-use crate::sign::Scheme;
-use crate::source::RecordSource;
-use crate::template::NameTemplate;
+use crate::dns::name::DnsName;
+pub mod duration;
+use crate::dns::source::RecordSource;
+use crate::dns::template::NameTemplate;
+use aws_sign::sign::Scheme;
 use reqwest::Url;
 use serde::Deserialize;
 use std::net::IpAddr;
@@ -118,16 +118,7 @@ impl std::fmt::Display for ZoneRef {
     }
 }
 
-/// What to do when the name already points somewhere else.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OnConflict {
-    /// Plain UPSERT: this instance wins.
-    Overwrite,
-    /// Only write names this instance owns (a TXT record at
-    /// `_ec2-dns-updater.<name>` holds the owner's instance id), with
-    /// compare-and-swap batches.
-    Keep,
-}
+pub use crate::dns::plan::OnConflict;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SigningMode {

@@ -2,14 +2,14 @@
 //! the config needs: the record sources (tried in order), the template
 //! placeholders, the instance id.
 
+use crate::aws::imds::Imds;
+use crate::aws::retry::Deadline;
 use crate::config::Record;
-use crate::dns_name::DnsName;
-use crate::error::Error;
-use crate::imds::Imds;
-use crate::retry::Deadline;
-use crate::route53::xml::RecordSet;
-use crate::source::RecordSource;
-use crate::template::Var;
+use crate::dns::name::DnsName;
+use crate::dns::record::RecordSet;
+use crate::dns::source::RecordSource;
+use crate::dns::template::Var;
+use crate::run::error::Error;
 use std::collections::HashMap;
 
 /// What a record should hold on this instance.
@@ -180,7 +180,11 @@ mod tests {
         );
         for bad in ["", "i-1 2", "i-\"x\"", "i-1.example", &"i".repeat(65)] {
             let e = check_instance_id(bad).unwrap_err();
-            assert_eq!(e.exit_code(), crate::error::EXIT_UNAVAILABLE, "{bad:?}");
+            assert_eq!(
+                e.exit_code(),
+                crate::run::error::EXIT_UNAVAILABLE,
+                "{bad:?}"
+            );
         }
     }
 }

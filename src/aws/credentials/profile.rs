@@ -10,7 +10,7 @@
 //! Errors give the file and line but never the line's text (it may hold a key).
 
 use super::Credentials;
-use crate::secret::Secret;
+use aws_sign::secret::Secret;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -1,7 +1,7 @@
 //! What a run did, and the one summary line it ends with.
 
-use crate::context::Context;
-use crate::dns_name::DnsName;
+use crate::dns::name::DnsName;
+use crate::run::context::Context;
 use std::fmt;
 use std::time::Duration;
 

@@ -75,7 +75,7 @@ impl RecordSource {
         match self.rtype() {
             "A" => value.parse::<Ipv4Addr>().ok().map(|a| a.to_string()),
             "AAAA" => value.parse::<Ipv6Addr>().ok().map(|a| a.to_string()),
-            _ => crate::dns_name::DnsName::parse(value)
+            _ => crate::dns::name::DnsName::parse(value)
                 .ok()
                 .map(|n| n.relative().to_owned()),
         }

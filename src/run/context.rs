@@ -3,16 +3,16 @@
 //! directory. A run is one or more passes (watch mode); each pass has its own
 //! deadline and its own counters for the summary line.
 
+use crate::aws::credentials::{Env, Provider};
+use crate::aws::http;
+use crate::aws::imds::Imds;
+use crate::aws::retry::Deadline;
 use crate::config::{Config, SigningMode};
-use crate::credentials::{Env, Provider};
-use crate::error::Error;
-use crate::http;
-use crate::imds::Imds;
-use crate::retry::Deadline;
 use crate::route53::Route53;
 use crate::route53::client::{Endpoint, starting_scheme};
-use crate::sign::Scheme;
-use crate::state::StateDir;
+use crate::run::error::Error;
+use crate::run::state::StateDir;
+use aws_sign::sign::Scheme;
 use std::sync::{Arc, Mutex};
 use tokio::time::Instant;
 use tracing::{info, warn};

@@ -8,9 +8,9 @@
 //! used instead, unless `imds.v1_fallback = false`. The token is renewed a
 //! minute before its TTL runs out. See `retry.rs` for the whole policy.
 
-use crate::http::{self, BodyError, IMDS_BODY_CAP, IMDS_REQUEST_TIMEOUT};
-use crate::retry::{Backoff, Deadline, IMDS_BACKOFF};
-use crate::secret::Secret;
+use crate::aws::http::{self, BodyError, IMDS_BODY_CAP, IMDS_REQUEST_TIMEOUT};
+use crate::aws::retry::{Backoff, Deadline, IMDS_BACKOFF};
+use aws_sign::secret::Secret;
 use reqwest::{Client, StatusCode};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -2,11 +2,11 @@
 //! ListHostedZonesByName. A public and a private zone may share a name:
 //! `private = true/false` picks one; without it that is an error.
 
+use crate::aws::retry::Deadline;
 use crate::config::ZoneRef;
-use crate::dns_name::DnsName;
-use crate::error::Error;
-use crate::retry::Deadline;
+use crate::dns::name::DnsName;
 use crate::route53::Route53;
+use crate::run::error::Error;
 use std::collections::HashMap;
 use tracing::info;
 

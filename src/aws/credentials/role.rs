@@ -10,10 +10,10 @@
 //! HTTP 200) is an error quoting its `Message`.
 
 use super::Credentials;
-use crate::imds::{Imds, ImdsError};
-use crate::retry::Deadline;
-use crate::secret::Secret;
-use crate::timestamp::Timestamp;
+use crate::aws::imds::{Imds, ImdsError};
+use crate::aws::retry::Deadline;
+use aws_sign::secret::Secret;
+use aws_sign::timestamp::Timestamp;
 use serde::Deserialize;
 
 pub const ROLE_LIST_PATH: &str = "meta-data/iam/security-credentials/";

@@ -21,7 +21,7 @@
 //!   action cannot be limited to a resource).
 
 use crate::config::{Config, OnConflict, Record, ZoneRef};
-use crate::plan::OWNER_PREFIX;
+use crate::dns::plan::OWNER_PREFIX;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 

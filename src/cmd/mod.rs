@@ -1,19 +1,24 @@
 //! From parsed command line to exit code: load the config, build the
 //! context, run the command under the signal handlers, report the result.
 
-use crate::cli::{Cli, Command};
+use crate::aws::credentials::Env;
+use crate::cmd::cli::{Cli, Command};
 use crate::config::{Config, ConfigError};
-use crate::context::Context;
-use crate::credentials::Env;
-use crate::error::{EXIT_CONFLICT, EXIT_OK, Error};
-use crate::lifecycle::Shutdown;
-use crate::outcome::Outcome;
-use crate::request::{self, Request};
-use crate::state::StateDir;
-use crate::update::{self, Mode};
-use crate::{lifecycle, metrics, policy, watch};
-use std::future::Future;
+use crate::run::context::Context;
+use crate::run::error::{EXIT_CONFLICT, EXIT_OK, Error};
+use crate::run::lifecycle;
+use crate::run::lifecycle::Shutdown;
+use crate::run::report::{interruptible, log_summary, report, write_metrics};
+use crate::run::state::StateDir;
+use crate::run::update::{self, Mode};
+use crate::run::watch;
+use request::Request;
 use tracing::{error, info, warn};
+
+pub mod cli;
+pub mod logging;
+pub mod policy;
+pub mod request;
 
 /// Runs the command and returns the process exit code.
 pub async fn run(cli: Cli) -> u8 {
@@ -126,62 +131,4 @@ async fn pass(ctx: &Context, mode: Mode, dry_run: bool) -> Result<u8, Error> {
         write_metrics(ctx, code, result.as_ref().map_or(0, |o| o.changed() as u32));
     }
     result.map(|_| code)
-}
-
-/// Writes `metrics_file` (when configured) for the pass that just ended
-/// with `code`; a failure to write is a warning, never the run's failure.
-pub fn write_metrics(ctx: &Context, code: u8, changed: u32) {
-    let Some(path) = &ctx.config.metrics_file else {
-        return;
-    };
-    let p = ctx.pass();
-    let report = metrics::Report {
-        exit_code: code,
-        duration: p.started.elapsed(),
-        api_calls: ctx.route53.calls() - p.api_calls,
-        retries: ctx.route53.retries() - p.retries,
-        changed,
-    };
-    if let Err(e) = metrics::write(path, &report) {
-        warn!(path = %path.display(), error = %e, "cannot write the metrics file");
-    }
-}
-
-/// The summary line, with its numbers as fields for JSON logs.
-pub fn log_summary(outcome: &Outcome) {
-    info!(
-        api_calls = outcome.api_calls,
-        retries = outcome.retries,
-        changed = outcome.changed(),
-        elapsed_ms = outcome.elapsed.as_millis() as u64,
-        "{outcome}"
-    );
-}
-
-/// Runs `work` until it finishes or SIGTERM/SIGINT arrives. Dropping the
-/// work cancels its in-flight requests; every write is idempotent or a
-/// compare-and-swap, so a rerun converges wherever the run was cut.
-pub async fn interruptible<T>(work: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        return work.await;
-    };
-    tokio::select! {
-        result = work => result,
-        _ = term.recv() => Err(Error::Interrupted { signal: "SIGTERM" }),
-        _ = int.recv() => Err(Error::Interrupted { signal: "SIGINT" }),
-    }
-}
-
-/// Logs the error chain once (and a hint), returns its exit code.
-pub fn report(e: &Error) -> u8 {
-    let code = e.exit_code();
-    error!(exit_code = code, "{}", crate::http::error_chain(e));
-    if let Some(hint) = e.hint() {
-        error!("hint: {hint}");
-    }
-    code
 }

@@ -112,8 +112,10 @@ pub enum Command {
 }
 
 fn parse_interval(text: &str) -> Result<Duration, String> {
-    match crate::duration::parse(text) {
-        Some(d) => crate::duration::check(d, Duration::from_secs(1), crate::duration::MAX),
+    match crate::config::duration::parse(text) {
+        Some(d) => {
+            crate::config::duration::check(d, Duration::from_secs(1), crate::config::duration::MAX)
+        }
         None => Err(format!("{text:?} is not a duration (e.g. 60s, 5m)")),
     }
 }

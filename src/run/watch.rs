@@ -10,12 +10,12 @@
 //! watcher is alive, and its last-success time that the records were right
 //! at that moment.
 
-use crate::app;
-use crate::context::Context;
-use crate::error::{EXIT_CONFLICT, EXIT_OK, Error};
-use crate::notify::notify;
-use crate::update::{self, Mode, Target};
-use crate::zones::Zones;
+use crate::run::context::Context;
+use crate::run::error::{EXIT_CONFLICT, EXIT_OK, Error};
+use crate::run::notify::notify;
+use crate::run::report;
+use crate::run::update::{self, Mode, Target};
+use crate::run::zones::Zones;
 use std::time::Duration;
 use tracing::{debug, error, info};
 
@@ -33,7 +33,7 @@ fn fingerprint(targets: &[Target]) -> Vec<(String, String, u32, String)> {
 /// Runs until SIGTERM/SIGINT (exit 0). A failed pass is logged and retried
 /// at the next interval.
 pub async fn run(ctx: &Context, interval: Duration) -> Result<u8, Error> {
-    match app::interruptible(passes(ctx, interval)).await {
+    match report::interruptible(passes(ctx, interval)).await {
         Err(Error::Interrupted { signal }) => {
             info!(signal, "stopping");
             notify("STOPPING=1");
@@ -57,12 +57,12 @@ async fn passes(ctx: &Context, interval: Duration) -> Result<(), Error> {
                 } else {
                     EXIT_OK
                 };
-                app::write_metrics(ctx, code, done.changed);
+                report::write_metrics(ctx, code, done.changed);
                 done.status
             }
             Err(e) => {
-                let code = app::report(&e);
-                app::write_metrics(ctx, code, 0);
+                let code = report::report(&e);
+                report::write_metrics(ctx, code, 0);
                 applied = None;
                 format!("last pass failed: {e}")
             }
@@ -106,7 +106,7 @@ async fn pass(
         &mut std::io::sink(),
     )
     .await?;
-    app::log_summary(&outcome);
+    report::log_summary(&outcome);
     let conflicts = outcome.conflicts().count();
     if conflicts > 0 {
         for c in outcome.conflicts() {

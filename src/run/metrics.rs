@@ -4,8 +4,8 @@
 //! The last success time survives failed runs: it is carried over from the
 //! previous file.
 
-use crate::atomic_file;
-use crate::timestamp::Timestamp;
+use crate::run::atomic_file;
+use aws_sign::timestamp::Timestamp;
 use std::path::Path;
 use std::time::Duration;
 

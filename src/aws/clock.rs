@@ -6,7 +6,7 @@
 //! carries a `Date` header. [`Clock::resync`] adopts that time for the rest of
 //! the run.
 
-use crate::timestamp::Timestamp;
+use aws_sign::timestamp::Timestamp;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 #[derive(Debug, Default)]

@@ -4,10 +4,10 @@
 use super::Credentials;
 use super::profile::{self, ProfileError};
 use super::role::{self, RoleError};
-use crate::imds::Imds;
-use crate::retry::Deadline;
-use crate::secret::Secret;
-use crate::timestamp::Timestamp;
+use crate::aws::imds::Imds;
+use crate::aws::retry::Deadline;
+use aws_sign::secret::Secret;
+use aws_sign::timestamp::Timestamp;
 use std::fmt;
 use std::path::PathBuf;
 use tracing::{info, warn};

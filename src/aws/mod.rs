@@ -2,6 +2,7 @@
 //! retry policy and deadlines, clock-skew correction. Signing itself is the
 //! `aws_sign` crate. Knows nothing of records or of the config file.
 
+pub mod client;
 pub mod clock;
 pub mod credentials;
 pub mod http;

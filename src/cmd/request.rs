@@ -2,10 +2,13 @@
 //! articles' curl wrapper did, with this program's credential chain, signing
 //! and retry policy. Prints the status and the answer (XML pretty-printed).
 
+use crate::aws::client::{
+    AwsClient, CallError, ClientSettings, Endpoint, Operation, starting_scheme,
+};
+use crate::aws::credentials::CredentialSource;
 use crate::aws::http;
 use crate::config::SigningMode;
-use crate::route53::client::{Endpoint, Route53Error, starting_scheme};
-use crate::route53::{Operation, Route53};
+use crate::route53;
 use crate::run::context::Context;
 use crate::run::error::{EXIT_OK, Error, RequestError};
 use aws_sign::sign::Scheme;
@@ -46,14 +49,14 @@ pub async fn run(ctx: &Context, request: &Request, out: &mut dyn Write) -> Resul
     let other;
     let client =
         if request.service == "route53" && request.endpoint.is_none() && request.region.is_none() {
-            &ctx.route53
+            ctx.route53.client()
         } else {
             other = service_client(ctx, request).await?;
             &other
         };
     let result = client
         .send(
-            Operation::Request,
+            Operation("request"),
             method,
             &request.path,
             body.as_deref(),
@@ -65,8 +68,8 @@ pub async fn run(ctx: &Context, request: &Request, out: &mut dyn Write) -> Resul
             print_answer(out, answer.status, &answer.body);
             Ok(EXIT_OK)
         }
-        Err(Route53Error::Refused { failure, op }) => {
-            let code = Error::Route53(Route53Error::Refused {
+        Err(CallError::Refused { failure, op }) => {
+            let code = Error::from(CallError::Refused {
                 op,
                 failure: failure.clone(),
             })
@@ -79,7 +82,7 @@ pub async fn run(ctx: &Context, request: &Request, out: &mut dyn Write) -> Resul
 }
 
 /// A SigV4 client for another service or endpoint.
-async fn service_client(ctx: &Context, request: &Request) -> Result<Route53, Error> {
+async fn service_client(ctx: &Context, request: &Request) -> Result<AwsClient, Error> {
     let region = match &request.region {
         Some(r) => r.clone(),
         None if request.service == "route53" => ctx.config.route53.region.clone(),
@@ -102,17 +105,19 @@ async fn service_client(ctx: &Context, request: &Request) -> Result<Route53, Err
     };
     let extra_ca = ctx.config.route53.ca_bundle.is_some();
     let start = starting_scheme(mode, None, &url, extra_ca);
-    Ok(Route53::new(
+    Ok(AwsClient::new(
         http::route53_client(ctx.config.route53.ca_bundle.as_deref())?,
-        Endpoint {
-            url,
-            region,
-            service: request.service.clone(),
+        ClientSettings {
+            endpoint: Endpoint {
+                url,
+                region,
+                service: request.service.clone(),
+            },
+            signing: mode,
+            initial_scheme: start,
+            parse_error: route53::xml::parse_error,
         },
-        mode,
-        start,
-        ctx.credentials.clone(),
-        ctx.imds.clone(),
+        CredentialSource::new(ctx.credentials.clone(), ctx.imds.clone()),
     ))
 }
 

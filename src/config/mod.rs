@@ -120,12 +120,7 @@ impl std::fmt::Display for ZoneRef {
 
 pub use crate::dns::plan::OnConflict;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SigningMode {
-    /// AWS3-HTTPS first; SigV4 when Route 53 refuses it (remembered).
-    Auto,
-    Fixed(Scheme),
-}
+pub use crate::aws::client::SigningMode;
 
 #[derive(Debug, Clone)]
 pub struct Route53Settings {

@@ -10,7 +10,7 @@
 //! immediate GetChange is almost always PENDING, and in a fleet sharing the
 //! account's request budget it would cost every instance one more call.
 
-use super::client::{Route53, Route53Error};
+use super::{Route53, Route53Error};
 use crate::aws::retry::Deadline;
 use std::time::Duration;
 use tokio::time::Instant;

@@ -2,6 +2,7 @@
 //! answers we read. Parsing never panics; a malformed answer is an error that
 //! says what was wrong.
 
+pub use crate::aws::client::AwsError;
 use crate::dns::name::DnsName;
 use crate::dns::record::{Change, Existing, RecordSet};
 use quick_xml::escape::escape;
@@ -15,14 +16,6 @@ pub const NAMESPACE: &str = "https://route53.amazonaws.com/doc/2013-04-01/";
 pub struct ChangeInfo {
     pub id: String,
     pub insync: bool,
-}
-
-/// The body of an error answer: `ErrorResponse` or `InvalidChangeBatch`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct AwsError {
-    pub code: Option<String>,
-    pub message: String,
-    pub request_id: Option<String>,
 }
 
 /// One hosted zone from ListHostedZonesByName.

@@ -3,13 +3,13 @@
 //! directory. A run is one or more passes (watch mode); each pass has its own
 //! deadline and its own counters for the summary line.
 
-use crate::aws::credentials::{Env, Provider};
+use crate::aws::client::{AwsClient, ClientSettings, Endpoint, SigningMode, starting_scheme};
+use crate::aws::credentials::{CredentialSource, Env, Provider};
 use crate::aws::http;
 use crate::aws::imds::Imds;
 use crate::aws::retry::Deadline;
-use crate::config::{Config, SigningMode};
-use crate::route53::Route53;
-use crate::route53::client::{Endpoint, starting_scheme};
+use crate::config::Config;
+use crate::route53::{self, Route53};
 use crate::run::error::Error;
 use crate::run::state::StateDir;
 use aws_sign::sign::Scheme;
@@ -62,14 +62,20 @@ impl Context {
             &config.route53.endpoint,
             config.route53.ca_bundle.is_some(),
         );
-        let route53 = Route53::new(
+        let route53 = Route53::new(AwsClient::new(
             http::route53_client(config.route53.ca_bundle.as_deref())?,
-            Endpoint::route53(&config.route53),
-            config.route53.signing,
-            start,
-            credentials.clone(),
-            imds.clone(),
-        );
+            ClientSettings {
+                endpoint: Endpoint {
+                    url: config.route53.endpoint.clone(),
+                    region: config.route53.region.clone(),
+                    service: route53::SERVICE.into(),
+                },
+                signing: config.route53.signing,
+                initial_scheme: start,
+                parse_error: route53::xml::parse_error,
+            },
+            CredentialSource::new(credentials.clone(), imds.clone()),
+        ));
         let pass = Mutex::new(Pass {
             deadline: Deadline::after(config.deadline),
             started: Instant::now(),
@@ -121,6 +127,45 @@ impl Context {
                     "cannot write the state directory; the next boot will try AWS3-HTTPS first again"
                 ),
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Context;
+    use aws_sign::{REDACTED, Secret};
+
+    /// The audit of issue 9 item 11: every type that holds a credential,
+    /// up to the whole run context, in both Debug forms.
+    #[test]
+    fn no_debug_output_shows_a_credential() {
+        use crate::aws::credentials::{Credentials, Env, Provider};
+        use crate::config::Config;
+        use crate::run::state::StateDir;
+        let (key, token) = (
+            "envSecretKeyThatMustNotLeak0000",
+            "envSessionTokenThatMustNotLeak00",
+        );
+        let env = Env {
+            access_key_id: Some("AKIDEXAMPLE".into()),
+            secret_access_key: Some(Secret::new(key)),
+            session_token: Some(Secret::new(token)),
+            ..Env::default()
+        };
+        let creds = Credentials::new_temporary("ASIAEXAMPLE", key, token, None);
+        let config = Config::parse("", std::path::Path::new("/none.toml")).unwrap();
+        let state = StateDir::locate(Some(std::path::Path::new("/nonexistent")), None);
+        let ctx = Context::new(config, env.clone(), state).unwrap();
+        let shown = [
+            format!("{env:?}{env:#?}"),
+            format!("{creds:?}{creds:#?}"),
+            format!("{:?}{:#?}", Provider::new(env.clone()), Provider::new(env)),
+            format!("{ctx:?}{ctx:#?}"),
+        ];
+        for text in shown {
+            assert!(!text.contains(key) && !text.contains(token), "{text}");
+            assert!(text.contains(REDACTED), "{text}");
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The run's error type and its exit codes (sysexits), one meaning each.
 
+use crate::aws::client::{CallError, TrustProblem};
 use crate::aws::credentials::CredentialError;
 use crate::aws::credentials::profile::ProfileError;
 use crate::aws::credentials::role::RoleError;
@@ -8,7 +9,6 @@ use crate::aws::imds::ImdsError;
 use crate::config::ConfigError;
 use crate::dns::name::DnsName;
 use crate::route53::Route53Error;
-use crate::route53::client::TrustProblem;
 
 /// Exit codes: `(code, sysexits name, meaning)`. The README's table is
 /// checked against this one.
@@ -166,6 +166,12 @@ pub enum Error {
     Request(#[from] RequestError),
 }
 
+impl From<CallError> for Error {
+    fn from(e: CallError) -> Self {
+        Error::Route53(e.into())
+    }
+}
+
 impl Error {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> u8 {
@@ -208,19 +214,19 @@ impl Error {
                 "the access key is unknown to AWS, or temporary credentials were sent without their session token",
             ),
             _ => match self {
-                Error::Route53(Route53Error::Untrusted {
+                Error::Route53(Route53Error::Call(CallError::Untrusted {
                     problem: TrustProblem::Expired,
                     ..
-                }) => Some(
+                })) => Some(
                     "the certificate has expired, or this system's clock is ahead (check `timedatectl`): AWS renews its certificates long before they expire, so an expired one comes from a TLS-inspecting proxy or a private endpoint, which must renew it",
                 ),
-                Error::Route53(Route53Error::Untrusted { .. }) => Some(
+                Error::Route53(Route53Error::Call(CallError::Untrusted { .. })) => Some(
                     "behind a TLS-inspecting proxy, or with a private endpoint, add its CA certificate (PEM) as route53.ca_bundle",
                 ),
-                Error::Route53(Route53Error::NotValidYet { .. }) => Some(
+                Error::Route53(Route53Error::Call(CallError::NotValidYet { .. })) => Some(
                     "the system clock is probably behind (before time sync): check `timedatectl` and chrony or systemd-timesyncd; ordering the unit after time-sync.target avoids this at boot",
                 ),
-                Error::Route53(Route53Error::GaveUp { .. }) => Some(
+                Error::Route53(Route53Error::Call(CallError::GaveUp { .. })) => Some(
                     "Route 53 kept failing or throttling until the deadline: a longer `deadline` gives a large fleet more time",
                 ),
                 _ => None,
@@ -256,20 +262,25 @@ fn credentials_exit(e: &CredentialError) -> u8 {
 
 fn route53_exit(e: &Route53Error) -> u8 {
     match e {
-        Route53Error::Refused { failure, .. } => match failure.error.code.as_deref() {
+        Route53Error::Call(e) => call_exit(e),
+        Route53Error::NotInSync { .. } => EXIT_TEMPFAIL,
+    }
+}
+
+fn call_exit(e: &CallError) -> u8 {
+    match e {
+        CallError::Refused { failure, .. } => match failure.error.code.as_deref() {
             Some(code) if REFUSAL_CODES.contains(&code) => EXIT_NOPERM,
             Some("NoSuchHostedZone") => EXIT_CONFIG,
             Some("NoSuchChange") => EXIT_TEMPFAIL,
             _ if failure.status.is_none_or(|s| s >= 500 || s == 429) => EXIT_TEMPFAIL,
             _ => EXIT_DATAERR,
         },
-        Route53Error::BothSchemesRefused { .. } => EXIT_NOPERM,
-        Route53Error::Untrusted { .. } => EXIT_CONFIG,
-        Route53Error::NotValidYet { .. } => EXIT_TEMPFAIL,
-        Route53Error::GaveUp { .. }
-        | Route53Error::Malformed { .. }
-        | Route53Error::NotInSync { .. } => EXIT_TEMPFAIL,
-        Route53Error::Credentials(c) => credentials_exit(c),
+        CallError::BothSchemesRefused { .. } => EXIT_NOPERM,
+        CallError::Untrusted { .. } => EXIT_CONFIG,
+        CallError::NotValidYet { .. } => EXIT_TEMPFAIL,
+        CallError::GaveUp { .. } | CallError::Malformed { .. } => EXIT_TEMPFAIL,
+        CallError::Credentials(c) => credentials_exit(c),
     }
 }
 

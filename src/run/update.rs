@@ -15,7 +15,7 @@ use crate::dns::name::DnsName;
 use crate::dns::plan::{self, Decision, Observed};
 use crate::dns::record::{Change, ChangeAction, Existing, RecordSet};
 use crate::route53::Route53;
-use crate::route53::client::Route53Error;
+use crate::route53::Route53Error;
 use crate::route53::wait;
 use crate::route53::xml;
 use crate::run::context::Context;

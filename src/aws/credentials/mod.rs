@@ -16,41 +16,35 @@ pub use chain::{CredentialError, Env, Provider, Source};
 
 pub use aws_sign::Credentials;
 
-#[cfg(test)]
-mod tests {
-    use aws_sign::{REDACTED, Secret};
+use crate::aws::imds::Imds;
+use crate::aws::retry::Deadline;
+use aws_sign::Timestamp;
+use std::sync::Arc;
 
-    /// The audit of issue 9 item 11: every type that holds a credential,
-    /// up to the whole run context, in both Debug forms.
-    #[test]
-    fn no_debug_output_shows_a_credential() {
-        use crate::aws::credentials::{Credentials, Env, Provider};
-        use crate::config::Config;
-        use crate::run::context::Context;
-        use crate::run::state::StateDir;
-        let (key, token) = (
-            "envSecretKeyThatMustNotLeak0000",
-            "envSessionTokenThatMustNotLeak00",
-        );
-        let env = Env {
-            access_key_id: Some("AKIDEXAMPLE".into()),
-            secret_access_key: Some(Secret::new(key)),
-            session_token: Some(Secret::new(token)),
-            ..Env::default()
-        };
-        let creds = Credentials::new_temporary("ASIAEXAMPLE", key, token, None);
-        let config = Config::parse("", std::path::Path::new("/none.toml")).unwrap();
-        let state = StateDir::locate(Some(std::path::Path::new("/nonexistent")), None);
-        let ctx = Context::new(config, env.clone(), state).unwrap();
-        let shown = [
-            format!("{env:?}{env:#?}"),
-            format!("{creds:?}{creds:#?}"),
-            format!("{:?}{:#?}", Provider::new(env.clone()), Provider::new(env)),
-            format!("{ctx:?}{ctx:#?}"),
-        ];
-        for text in shown {
-            assert!(!text.contains(key) && !text.contains(token), "{text}");
-            assert!(text.contains(REDACTED), "{text}");
-        }
+/// What a signed client asks for credentials: the chain, with the IMDS
+/// session its instance-role step reads. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct CredentialSource {
+    provider: Arc<Provider>,
+    imds: Arc<Imds>,
+}
+
+impl CredentialSource {
+    pub fn new(provider: Arc<Provider>, imds: Arc<Imds>) -> Self {
+        CredentialSource { provider, imds }
+    }
+
+    /// Credentials valid for a few more minutes at `now` (see [`Provider::get`]).
+    pub async fn get(
+        &self,
+        deadline: Deadline,
+        now: Timestamp,
+    ) -> Result<Credentials, CredentialError> {
+        self.provider.get(&self.imds, deadline, now).await
+    }
+
+    /// Drops the cached credentials: the next `get` asks the chain again.
+    pub async fn invalidate(&self) {
+        self.provider.invalidate().await;
     }
 }

@@ -1,57 +1,52 @@
-//! Signed Route 53 calls with the retry policy of `retry.rs`: backoff on
-//! throttling and server errors, clock resync on expired signatures, one
-//! credential refresh on `ExpiredToken`, and the `auto` signing fallback from
-//! AWS3-HTTPS to SigV4.
+//! The signed AWS client: one endpoint, its transport, signing (AWS3-HTTPS
+//! or SigV4, with the `auto` fallback from AWS3-HTTPS to SigV4), clock-skew
+//! correction, credential refresh, the retry policy of `retry.rs` (backoff
+//! on throttling and server errors, clock resync on expired signatures, one
+//! credential refresh on `ExpiredToken`) and counters. It knows requests and
+//! answers, not what they mean: Route 53's operations are `crate::route53`.
 
-use super::xml::{self, AwsError, ChangeInfo, HostedZone};
 use crate::aws::clock::Clock;
-use crate::aws::credentials::{CredentialError, Provider};
+use crate::aws::credentials::{CredentialError, CredentialSource, Credentials};
 use crate::aws::http::{self, BodyError, ROUTE53_BODY_CAP, ROUTE53_REQUEST_TIMEOUT};
-use crate::aws::imds::Imds;
 use crate::aws::retry::{self, Action, Backoff, Deadline, IAM_SETTLE_DELAYS, ROUTE53_BACKOFF};
-use crate::config::{Route53Settings, SigningMode};
-use crate::dns::name::DnsName;
-use crate::dns::record::{Change, Existing};
-use aws_sign::sign::sigv4::uri_encode;
 use aws_sign::sign::{self, Scheme, SignableRequest};
 use aws_sign::timestamp::Timestamp;
 use reqwest::{Client, Method};
 use std::fmt;
-use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 use tracing::{debug, info, warn};
 
-pub const API_VERSION: &str = "2013-04-01";
-/// A listing of every type at one name reads this many sets.
-const TYPES_PER_NAME: u32 = 8;
-/// Later pages at one name (routing-policy sets: up to 100 per type).
-const PAGE_AT_NAME: u32 = 100;
-/// At most this many pages at one name.
-const MAX_PAGES_PER_NAME: u32 = 10;
-
-/// The Route 53 operations this program calls.
+/// The name of the operation a request performs, for messages and logs
+/// (`ChangeResourceRecordSets`, `request`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operation {
-    ListResourceRecordSets,
-    ChangeResourceRecordSets,
-    GetChange,
-    ListHostedZonesByName,
-    /// A raw request (`ec2-dns-updater request`).
-    Request,
-}
+pub struct Operation(pub &'static str);
 
 impl fmt::Display for Operation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Operation::ListResourceRecordSets => "ListResourceRecordSets",
-            Operation::ChangeResourceRecordSets => "ChangeResourceRecordSets",
-            Operation::GetChange => "GetChange",
-            Operation::ListHostedZonesByName => "ListHostedZonesByName",
-            Operation::Request => "request",
-        })
+        f.write_str(self.0)
     }
+}
+
+/// The body of an error answer: its code, message and request id.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AwsError {
+    pub code: Option<String>,
+    pub message: String,
+    pub request_id: Option<String>,
+}
+
+/// How a service's error bodies are read (Route 53: `crate::route53::xml::parse_error`).
+pub type ErrorParser = fn(&str) -> AwsError;
+
+/// How requests are signed: a fixed scheme, or AWS3-HTTPS first with a
+/// fallback to SigV4 when the endpoint refuses it (`auto`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SigningMode {
+    /// AWS3-HTTPS first; SigV4 when Route 53 refuses it (remembered).
+    Auto,
+    Fixed(Scheme),
 }
 
 /// One failed attempt, as the retry policy sees it.
@@ -82,8 +77,10 @@ impl fmt::Display for Failure {
     }
 }
 
+/// Why a call failed. The messages name Route 53, the service this
+/// program calls (a `request` to another service says the same).
 #[derive(Debug, thiserror::Error)]
-pub enum Route53Error {
+pub enum CallError {
     #[error("Route 53 {op} failed: {failure}")]
     Refused {
         op: Operation,
@@ -123,23 +120,16 @@ pub enum Route53Error {
         attempts: u32,
         elapsed_secs: u64,
     },
-    #[error("change {change_id} was applied but is still PENDING after {waited_secs}s ({limit})")]
-    NotInSync {
-        change_id: String,
-        waited_secs: u64,
-        /// What ended the wait: `route53.wait_timeout` or `deadline`.
-        limit: &'static str,
-    },
     #[error(transparent)]
     Credentials(#[from] CredentialError),
 }
 
-impl Route53Error {
+impl CallError {
     /// The AWS error code behind this error, if there is one.
     pub fn code(&self) -> Option<&str> {
         match self {
-            Route53Error::Refused { failure, .. } => failure.error.code.as_deref(),
-            Route53Error::BothSchemesRefused { sigv4, .. } => sigv4.error.code.as_deref(),
+            CallError::Refused { failure, .. } => failure.error.code.as_deref(),
+            CallError::BothSchemesRefused { sigv4, .. } => sigv4.error.code.as_deref(),
             _ => None,
         }
     }
@@ -167,16 +157,6 @@ pub struct Endpoint {
     pub url: reqwest::Url,
     pub region: String,
     pub service: String,
-}
-
-impl Endpoint {
-    pub fn route53(settings: &Route53Settings) -> Self {
-        Endpoint {
-            url: settings.endpoint.clone(),
-            region: settings.region.clone(),
-            service: "route53".into(),
-        }
-    }
 }
 
 /// Why AWS3-HTTPS must not be used for `url`, or `None` on a direct
@@ -231,10 +211,24 @@ pub fn starting_scheme(
     }
 }
 
-/// A Route 53 client for one run. It also signs calls to other AWS APIs with
-/// SigV4 (`ec2-dns-updater request --service ec2`).
+/// What an [`AwsClient`] is built from: plain values, no config types.
+#[derive(Debug, Clone)]
+pub struct ClientSettings {
+    /// Where requests go and what they are signed for.
+    pub endpoint: Endpoint,
+    /// Fixed, or `auto` (AWS3-HTTPS with a fallback to SigV4).
+    pub signing: SigningMode,
+    /// Where `auto` starts (see [`starting_scheme`]).
+    pub initial_scheme: Scheme,
+    /// How the service's error bodies are read.
+    pub parse_error: ErrorParser,
+}
+
+/// The signed client for one endpoint and one run: Route 53 (through
+/// `crate::route53::Route53`), or any AWS API signed with SigV4
+/// (`ec2-dns-updater request --service ec2`).
 #[derive(Debug)]
-pub struct Route53 {
+pub struct AwsClient {
     http: Client,
     /// The endpoint without a trailing slash.
     base: String,
@@ -250,22 +244,21 @@ pub struct Route53 {
     switched_to_sigv4: AtomicBool,
     clock: Clock,
     skew_logged: AtomicBool,
-    credentials: Arc<Provider>,
-    imds: Arc<Imds>,
+    credentials: CredentialSource,
+    parse_error: ErrorParser,
     pub counters: Counters,
 }
 
-impl Route53 {
-    /// `initial_scheme` is where `auto` starts (AWS3-HTTPS, or SigV4 when a
-    /// previous boot learnt that AWS3-HTTPS is refused).
-    pub fn new(
-        http: Client,
-        endpoint: Endpoint,
-        mode: SigningMode,
-        initial_scheme: Scheme,
-        credentials: Arc<Provider>,
-        imds: Arc<Imds>,
-    ) -> Self {
+impl AwsClient {
+    /// `settings.initial_scheme` is where `auto` starts (AWS3-HTTPS, or SigV4
+    /// when a previous boot learnt that AWS3-HTTPS is refused).
+    pub fn new(http: Client, settings: ClientSettings, credentials: CredentialSource) -> Self {
+        let ClientSettings {
+            endpoint,
+            signing: mode,
+            initial_scheme,
+            parse_error,
+        } = settings;
         let url = &endpoint.url;
         let host = url.host_str().unwrap_or_default();
         let host_header = match url.port() {
@@ -276,7 +269,7 @@ impl Route53 {
             SigningMode::Fixed(s) => s,
             SigningMode::Auto => initial_scheme,
         };
-        Route53 {
+        AwsClient {
             http,
             base: url.as_str().trim_end_matches('/').to_owned(),
             path_prefix: url.path().trim_end_matches('/').to_owned(),
@@ -289,7 +282,7 @@ impl Route53 {
             clock: Clock::new(),
             skew_logged: AtomicBool::new(false),
             credentials,
-            imds,
+            parse_error,
             counters: Counters::default(),
         }
     }
@@ -317,107 +310,6 @@ impl Route53 {
         self.clock.offset()
     }
 
-    /// The record sets at exactly `name` (and `rtype`, when given), read
-    /// with small listings: `maxitems=1` for one type; for every type, one
-    /// page of [`TYPES_PER_NAME`], and further pages only while the listing
-    /// is still at `name` (many types or routing-policy sets). Never the
-    /// whole zone; entries at later names are skipped unread.
-    pub async fn records_at(
-        &self,
-        zone: &str,
-        name: &DnsName,
-        rtype: Option<&str>,
-        deadline: Deadline,
-    ) -> Result<Vec<Existing>, Route53Error> {
-        let op = Operation::ListResourceRecordSets;
-        let base = format!(
-            "/{API_VERSION}/hostedzone/{zone}/rrset?name={}",
-            uri_encode(name.as_str())
-        );
-        let mut path = match rtype {
-            Some(t) => format!("{base}&type={}&maxitems=1", uri_encode(t)),
-            None => format!("{base}&maxitems={TYPES_PER_NAME}"),
-        };
-        let mut found = Vec::new();
-        for page in 1.. {
-            let answer = self.send(op, Method::GET, &path, None, deadline).await?;
-            let listing = xml::parse_list(&answer.body, name).map_err(|e| malformed(op, e))?;
-            found.extend(
-                listing
-                    .sets
-                    .into_iter()
-                    .filter(|s| rtype.is_none_or(|r| r == s.rtype())),
-            );
-            match listing.next_at_name {
-                Some(next) if rtype.is_none() && page < MAX_PAGES_PER_NAME => {
-                    path = format!(
-                        "{base}&type={}&maxitems={PAGE_AT_NAME}",
-                        uri_encode(&next.rtype)
-                    );
-                    if let Some(id) = next.identifier {
-                        path.push_str(&format!("&identifier={}", uri_encode(&id)));
-                    }
-                }
-                Some(_) if rtype.is_none() => {
-                    return Err(malformed(
-                        op,
-                        xml::XmlError::new(format!(
-                            "{name} holds more than {} record sets",
-                            TYPES_PER_NAME + (MAX_PAGES_PER_NAME - 1) * PAGE_AT_NAME
-                        )),
-                    ));
-                }
-                _ => break,
-            }
-        }
-        Ok(found)
-    }
-
-    /// Submits one atomic batch.
-    pub async fn change(
-        &self,
-        zone: &str,
-        comment: Option<&str>,
-        changes: &[Change],
-        deadline: Deadline,
-    ) -> Result<ChangeInfo, Route53Error> {
-        let op = Operation::ChangeResourceRecordSets;
-        let path = format!("/{API_VERSION}/hostedzone/{zone}/rrset/");
-        let body = xml::change_batch(comment, changes);
-        let answer = self
-            .send(op, Method::POST, &path, Some(&body), deadline)
-            .await?;
-        xml::parse_change_info(&answer.body, "ChangeResourceRecordSetsResponse")
-            .map_err(|e| malformed(op, e))
-    }
-
-    pub async fn get_change(
-        &self,
-        id: &str,
-        deadline: Deadline,
-    ) -> Result<ChangeInfo, Route53Error> {
-        let op = Operation::GetChange;
-        let path = format!("/{API_VERSION}/change/{id}");
-        let answer = self.send(op, Method::GET, &path, None, deadline).await?;
-        xml::parse_change_info(&answer.body, "GetChangeResponse").map_err(|e| malformed(op, e))
-    }
-
-    /// Zones whose name sorts at or after `name`, first page.
-    pub async fn hosted_zones_by_name(
-        &self,
-        name: &DnsName,
-        max_items: u32,
-        deadline: Deadline,
-    ) -> Result<Vec<HostedZone>, Route53Error> {
-        let op = Operation::ListHostedZonesByName;
-        let path = format!(
-            "/{API_VERSION}/hostedzonesbyname?dnsname={}&maxitems={max_items}",
-            uri_encode(name.as_str())
-        );
-        let answer = self.send(op, Method::GET, &path, None, deadline).await?;
-        xml::parse_hosted_zones(&answer.body).map_err(|e| malformed(op, e))
-    }
-
     /// Sends a signed request, applying the retry policy.
     /// `path_and_query` starts with `/`.
     pub async fn send(
@@ -427,7 +319,7 @@ impl Route53 {
         path_and_query: &str,
         body: Option<&str>,
         deadline: Deadline,
-    ) -> Result<Answer, Route53Error> {
+    ) -> Result<Answer, CallError> {
         let started = tokio::time::Instant::now();
         let mut backoff = Backoff::new(ROUTE53_BACKOFF);
         let mut attempts = 0;
@@ -437,19 +329,18 @@ impl Route53 {
         // Retries taken for a refusal that may settle after an IAM change.
         let mut iam_waits = 0;
         loop {
-            let credentials = self
-                .credentials
-                .get(&self.imds, deadline, self.clock.now())
-                .await?;
+            let credentials = self.credentials.get(deadline, self.clock.now()).await?;
             let scheme = self.scheme();
             attempts += 1;
             // `not_valid_yet`: this attempt met a certificate that starts in the future.
             let (failure, not_valid_yet) = match self
                 .send_once(
-                    op,
-                    &method,
-                    path_and_query,
-                    body,
+                    &Call {
+                        op,
+                        method: &method,
+                        path_and_query,
+                        body,
+                    },
                     scheme,
                     &credentials,
                     deadline,
@@ -463,10 +354,10 @@ impl Route53 {
                     return Ok(answer);
                 }
                 Err(Attempt::Malformed(reason)) => {
-                    return Err(Route53Error::Malformed { op, reason });
+                    return Err(CallError::Malformed { op, reason });
                 }
                 Err(Attempt::Untrusted(reason, problem)) => {
-                    return Err(Route53Error::Untrusted {
+                    return Err(CallError::Untrusted {
                         op,
                         endpoint: self.base.clone(),
                         reason,
@@ -554,13 +445,13 @@ impl Route53 {
                 _ => {
                     return Err(match refused_aws3 {
                         Some(aws3) if action == Action::SchemeRefused => {
-                            Route53Error::BothSchemesRefused {
+                            CallError::BothSchemesRefused {
                                 op,
                                 aws3: Box::new(aws3),
                                 sigv4: Box::new(failure),
                             }
                         }
-                        _ => Route53Error::Refused {
+                        _ => CallError::Refused {
                             op,
                             failure: Box::new(failure),
                         },
@@ -577,9 +468,9 @@ impl Route53 {
         started: tokio::time::Instant,
         last: Failure,
         not_valid_yet: bool,
-    ) -> Route53Error {
+    ) -> CallError {
         if not_valid_yet {
-            return Route53Error::NotValidYet {
+            return CallError::NotValidYet {
                 op,
                 endpoint: self.base.clone(),
                 reason: last.error.message,
@@ -587,7 +478,7 @@ impl Route53 {
                 elapsed_secs: started.elapsed().as_secs(),
             };
         }
-        Route53Error::GaveUp {
+        CallError::GaveUp {
             op,
             attempts,
             elapsed_secs: started.elapsed().as_secs(),
@@ -595,17 +486,20 @@ impl Route53 {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// One attempt of `call`, signed with `scheme`.
     async fn send_once(
         &self,
-        op: Operation,
-        method: &Method,
-        path_and_query: &str,
-        body: Option<&str>,
+        call: &Call<'_>,
         scheme: Scheme,
-        credentials: &crate::aws::credentials::Credentials,
+        credentials: &Credentials,
         deadline: Deadline,
     ) -> Result<Answer, Attempt> {
+        let &Call {
+            op,
+            method,
+            path_and_query,
+            body,
+        } = call;
         let (path, query) = path_and_query
             .split_once('?')
             .unwrap_or((path_and_query, ""));
@@ -710,11 +604,20 @@ impl Route53 {
         }
         Err(Attempt::Failed(Failure {
             status: Some(status),
-            error: xml::parse_error(&text),
+            error: (self.parse_error)(&text),
             server_date,
             body: text,
         }))
     }
+}
+
+/// One request as the caller described it.
+struct Call<'a> {
+    op: Operation,
+    method: &'a Method,
+    /// Starts with `/`.
+    path_and_query: &'a str,
+    body: Option<&'a str>,
 }
 
 enum Attempt {
@@ -805,13 +708,6 @@ fn transport_failure(e: &reqwest::Error) -> Failure {
         },
         server_date: None,
         body: String::new(),
-    }
-}
-
-fn malformed(op: Operation, e: xml::XmlError) -> Route53Error {
-    Route53Error::Malformed {
-        op,
-        reason: e.to_string(),
     }
 }
 

@@ -5,15 +5,15 @@
 //! Data flows one way: config → metadata → credentials → plan → signed
 //! requests → outcome. The folders are the layers; a module imports only
 //! from its own layer or the layers listed under it (checked by
-//! `tests/it/docs.rs::imports_only_point_down`; see docs/ARCHITECTURE.md).
+//! `cargo test --lib layers`; see docs/ARCHITECTURE.md).
 //!
 //! | layer | may import | concept |
 //! |---|---|---|
 //! | [`cmd`] | all below | command line (`cli`), one file per command, logging; from parsed flags to exit code |
 //! | [`run`] | `config`, `route53`, `aws`, `dns` | context, facts, zones, update, watch, outcome, state, metrics, reports |
-//! | [`config`] | `dns` | the TOML config, validated into checked types; durations |
-//! | [`route53`] | `aws`, `dns` | the signed client, XML, INSYNC wait |
-//! | [`aws`] | — | HTTP clients, IMDS, the credential chain, retry and deadlines, clock skew |
+//! | [`config`] | `aws`, `dns` | the TOML config, validated into checked types; durations |
+//! | [`route53`] | `aws`, `dns` | Route 53's typed operations, XML, INSYNC wait, over the signed client |
+//! | [`aws`] | — | the signed client (`AwsClient`), HTTP clients, IMDS, the credential chain, retry and deadlines, clock skew |
 //! | [`dns`] | — | names, record sets and changes, sources, templates, the pure planner |
 //!
 //! Under all of them, the `aws_sign` crate (`crates/aws-sign`): the pure
@@ -24,6 +24,9 @@ pub mod config;
 pub mod dns;
 pub mod route53;
 pub mod run;
+
+#[cfg(test)]
+mod layers;
 
 // The signing crate's modules, at the paths the simulator's tests use.
 pub use aws_sign::{secret, sign, timestamp};

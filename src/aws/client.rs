@@ -305,11 +305,6 @@ impl AwsClient {
         self.counters.retries.load(Ordering::Relaxed)
     }
 
-    /// The clock offset learnt from Route 53, in seconds.
-    pub fn clock_offset(&self) -> i64 {
-        self.clock.offset()
-    }
-
     /// Sends a signed request, applying the retry policy.
     /// `path_and_query` starts with `/`.
     pub async fn send(

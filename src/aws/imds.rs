@@ -13,7 +13,6 @@ use crate::aws::retry::{Backoff, Deadline, IMDS_BACKOFF};
 use aws_sign::secret::Secret;
 use reqwest::{Client, StatusCode};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
@@ -80,7 +79,6 @@ pub struct Imds {
     v1_fallback: bool,
     wait_timeout: Duration,
     session: Mutex<Session>,
-    calls: AtomicU32,
 }
 
 impl Imds {
@@ -97,13 +95,7 @@ impl Imds {
             v1_fallback,
             wait_timeout,
             session: Mutex::new(Session::None),
-            calls: AtomicU32::new(0),
         }
-    }
-
-    /// HTTP requests sent to IMDS so far.
-    pub fn calls(&self) -> u32 {
-        self.calls.load(Ordering::Relaxed)
     }
 
     /// Reads `/latest/<path>` (e.g. `meta-data/public-hostname`); `None` when
@@ -187,7 +179,6 @@ impl Imds {
             })?;
             request = request.header(TOKEN_HEADER, value);
         }
-        self.calls.fetch_add(1, Ordering::Relaxed);
         let response = request
             .send()
             .await
@@ -234,7 +225,6 @@ impl Imds {
 
     async fn open_session(&self, window: Deadline) -> Result<Session, Failure> {
         let url = format!("{}/latest/api/token", self.base);
-        self.calls.fetch_add(1, Ordering::Relaxed);
         let timeout = window.cap(TOKEN_PUT_TIMEOUT);
         let sent = self
             .http

@@ -172,10 +172,6 @@ impl Deadline {
         )
     }
 
-    pub fn at(&self) -> Instant {
-        self.0
-    }
-
     pub fn remaining(&self) -> Duration {
         self.0.saturating_duration_since(Instant::now())
     }

@@ -5,20 +5,18 @@ use crate::aws::credentials::Env;
 use crate::cmd::cli::{Cli, Command};
 use crate::config::{Config, ConfigError};
 use crate::run::context::Context;
-use crate::run::error::{EXIT_CONFLICT, EXIT_OK, Error};
-use crate::run::lifecycle;
-use crate::run::lifecycle::Shutdown;
-use crate::run::report::{interruptible, log_summary, report, write_metrics};
+use crate::run::error::{EXIT_OK, Error};
+use crate::run::report::{interruptible, report};
 use crate::run::state::StateDir;
-use crate::run::update::{self, Mode};
-use crate::run::watch;
 use request::Request;
-use tracing::{error, info, warn};
 
 pub mod cli;
+pub mod delete;
 pub mod logging;
 pub mod policy;
 pub mod request;
+pub mod update;
+pub mod watch;
 
 /// Runs the command and returns the process exit code.
 pub async fn run(cli: Cli) -> u8 {
@@ -42,28 +40,8 @@ async fn dispatch(cli: &Cli) -> Result<u8, Error> {
     );
     let ctx = Context::new(config, Env::from_process(), state)?;
     let result = match command {
-        Command::Update => pass(&ctx, Mode::Update, cli.dry_run).await,
-        Command::Delete { on_reboot } => {
-            if !on_reboot {
-                match lifecycle::shutdown_kind() {
-                    Shutdown::Reboot => {
-                        info!(
-                            "the system is rebooting: the records stay (this instance comes back with the same name); --on-reboot deletes anyway"
-                        );
-                        return Ok(EXIT_OK);
-                    }
-                    Shutdown::Unknown(reason) => {
-                        warn!(
-                            reason = %reason,
-                            "cannot tell whether the system is rebooting ({reason}): the records stay, as for a reboot; `delete --on-reboot` deletes without asking systemd"
-                        );
-                        return Ok(EXIT_OK);
-                    }
-                    Shutdown::NotReboot => {}
-                }
-            }
-            pass(&ctx, Mode::Delete, cli.dry_run).await
-        }
+        Command::Update => update::run(&ctx, cli.dry_run).await,
+        Command::Delete { on_reboot } => delete::run(&ctx, *on_reboot, cli.dry_run).await,
         Command::Watch { interval } => watch::run(&ctx, *interval).await,
         Command::Request {
             method,
@@ -108,27 +86,4 @@ fn load_config(cli: &Cli, command: &Command) -> Result<Config, Error> {
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// One update or delete pass, its summary line and its metrics.
-async fn pass(ctx: &Context, mode: Mode, dry_run: bool) -> Result<u8, Error> {
-    let result = interruptible(update::run(ctx, mode, dry_run, &mut std::io::stdout())).await;
-    let code = match &result {
-        Ok(outcome) => {
-            log_summary(outcome);
-            for c in outcome.conflicts() {
-                error!("{c}: on_conflict = \"keep\" leaves names owned by others alone");
-            }
-            if outcome.conflicts().next().is_some() {
-                EXIT_CONFLICT
-            } else {
-                EXIT_OK
-            }
-        }
-        Err(e) => e.exit_code(),
-    };
-    if !dry_run {
-        write_metrics(ctx, code, result.as_ref().map_or(0, |o| o.changed() as u32));
-    }
-    result.map(|_| code)
 }

@@ -11,6 +11,7 @@ use crate::aws::retry::Deadline;
 use crate::config::Config;
 use crate::route53::{self, Route53};
 use crate::run::error::Error;
+use crate::run::outcome::Spent;
 use crate::run::state::StateDir;
 use aws_sign::sign::Scheme;
 use std::sync::{Arc, Mutex};
@@ -24,7 +25,6 @@ pub struct Pass {
     pub started: Instant,
     pub api_calls: u32,
     pub retries: u32,
-    pub imds_calls: u32,
 }
 
 #[derive(Debug)]
@@ -81,7 +81,6 @@ impl Context {
             started: Instant::now(),
             api_calls: 0,
             retries: 0,
-            imds_calls: 0,
         });
         Ok(Context {
             config,
@@ -100,12 +99,21 @@ impl Context {
             started: Instant::now(),
             api_calls: self.route53.calls(),
             retries: self.route53.retries(),
-            imds_calls: self.imds.calls(),
         };
     }
 
     pub fn pass(&self) -> Pass {
         *self.pass.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// What the current pass has cost so far.
+    pub fn spent(&self) -> Spent {
+        let pass = self.pass();
+        Spent {
+            api_calls: self.route53.calls() - pass.api_calls,
+            retries: self.route53.retries() - pass.retries,
+            elapsed: pass.started.elapsed(),
+        }
     }
 
     /// The current pass's deadline.

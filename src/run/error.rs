@@ -10,55 +10,103 @@ use crate::config::ConfigError;
 use crate::dns::name::DnsName;
 use crate::route53::Route53Error;
 
-/// Exit codes: `(code, sysexits name, meaning)`. The README's table is
-/// checked against this one.
-pub const EXIT_CODES: &[(u8, &str, &str)] = &[
-    (
-        0,
-        "OK",
-        "done: every record is right (changed, or already right)",
-    ),
-    (64, "USAGE", "bad command line"),
-    (
-        65,
-        "DATAERR",
-        "Route 53 rejected the change as invalid (InvalidChangeBatch, InvalidInput), or the name holds records this program never deletes that no configured source can coexist with (MX or TXT beside a CNAME, alias or routing-policy sets); the error names them",
-    ),
-    (
-        69,
-        "UNAVAILABLE",
-        "the instance cannot provide what the config asks for (no public hostname, no instance role, IMDS disabled)",
-    ),
-    (
-        73,
-        "CANTCREAT",
-        "on_conflict = \"keep\": the name points at something this instance does not own; nothing was written for it",
-    ),
-    (
-        75,
-        "TEMPFAIL",
-        "gave up on a temporary failure: the deadline passed while IMDS was unreachable, Route 53 throttled or failed, or the change stayed PENDING; a rerun converges",
-    ),
-    (
-        77,
-        "NOPERM",
-        "AWS refused: AccessDenied, unknown or expired credentials, a signature refused with both schemes",
-    ),
-    (
-        78,
-        "CONFIG",
-        "bad config: unreadable file, unknown key, invalid value, a hosted zone that does not exist, unusable credentials file",
-    ),
-];
+/// The process's exit codes (sysexits), one meaning each. The README's
+/// table is checked against [`EXIT_CODES`], which lists them all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    Ok = 0,
+    Usage = 64,
+    DataErr = 65,
+    Unavailable = 69,
+    /// `CANTCREAT`: a name is owned by someone else (`on_conflict = "keep"`).
+    Conflict = 73,
+    TempFail = 75,
+    NoPerm = 77,
+    Config = 78,
+}
 
-pub const EXIT_OK: u8 = 0;
-pub const EXIT_USAGE: u8 = 64;
-pub const EXIT_DATAERR: u8 = 65;
-pub const EXIT_UNAVAILABLE: u8 = 69;
-pub const EXIT_TEMPFAIL: u8 = 75;
-pub const EXIT_NOPERM: u8 = 77;
-pub const EXIT_CONFIG: u8 = 78;
-pub const EXIT_CONFLICT: u8 = 73;
+impl Exit {
+    /// Every exit code, in increasing order.
+    pub const ALL: [Exit; 8] = [
+        Exit::Ok,
+        Exit::Usage,
+        Exit::DataErr,
+        Exit::Unavailable,
+        Exit::Conflict,
+        Exit::TempFail,
+        Exit::NoPerm,
+        Exit::Config,
+    ];
+
+    /// The process exit status.
+    pub const fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// The sysexits name, without `EX_`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Exit::Ok => "OK",
+            Exit::Usage => "USAGE",
+            Exit::DataErr => "DATAERR",
+            Exit::Unavailable => "UNAVAILABLE",
+            Exit::Conflict => "CANTCREAT",
+            Exit::TempFail => "TEMPFAIL",
+            Exit::NoPerm => "NOPERM",
+            Exit::Config => "CONFIG",
+        }
+    }
+
+    /// What the code means for an operator (the README's table).
+    pub const fn meaning(self) -> &'static str {
+        match self {
+            Exit::Ok => "done: every record is right (changed, or already right)",
+            Exit::Usage => "bad command line",
+            Exit::DataErr => {
+                "Route 53 rejected the change as invalid (InvalidChangeBatch, InvalidInput), or the name holds records this program never deletes that no configured source can coexist with (MX or TXT beside a CNAME, alias or routing-policy sets); the error names them"
+            }
+            Exit::Unavailable => {
+                "the instance cannot provide what the config asks for (no public hostname, no instance role, IMDS disabled)"
+            }
+            Exit::Conflict => {
+                "on_conflict = \"keep\": the name points at something this instance does not own; nothing was written for it"
+            }
+            Exit::TempFail => {
+                "gave up on a temporary failure: the deadline passed while IMDS was unreachable, Route 53 throttled or failed, or the change stayed PENDING; a rerun converges"
+            }
+            Exit::NoPerm => {
+                "AWS refused: AccessDenied, unknown or expired credentials, a signature refused with both schemes"
+            }
+            Exit::Config => {
+                "bad config: unreadable file, unknown key, invalid value, a hosted zone that does not exist, unusable credentials file"
+            }
+        }
+    }
+}
+
+const fn exit_table() -> [(u8, &'static str, &'static str); 8] {
+    let mut table = [(0, "", ""); 8];
+    let mut i = 0;
+    while i < Exit::ALL.len() {
+        let e = Exit::ALL[i];
+        table[i] = (e.code(), e.name(), e.meaning());
+        i += 1;
+    }
+    table
+}
+
+/// Exit codes: `(code, sysexits name, meaning)`, from [`Exit`].
+pub const EXIT_CODES: &[(u8, &str, &str)] = &exit_table();
+
+pub const EXIT_OK: u8 = Exit::Ok.code();
+pub const EXIT_USAGE: u8 = Exit::Usage.code();
+pub const EXIT_DATAERR: u8 = Exit::DataErr.code();
+pub const EXIT_UNAVAILABLE: u8 = Exit::Unavailable.code();
+pub const EXIT_TEMPFAIL: u8 = Exit::TempFail.code();
+pub const EXIT_NOPERM: u8 = Exit::NoPerm.code();
+pub const EXIT_CONFIG: u8 = Exit::Config.code();
+pub const EXIT_CONFLICT: u8 = Exit::Conflict.code();
 
 fn no_source_message(name: &DnsName, tried: &str, only_public_hostname: bool) -> String {
     if only_public_hostname {
@@ -139,15 +187,6 @@ pub enum Error {
     #[error("record {name} is not below its zone {zone}")]
     OutsideZone { name: DnsName, zone: DnsName },
     #[error(
-        "{name} points at {current}{}, not at this instance; on_conflict = \"keep\" leaves it alone",
-        owner.as_deref().map(|o| format!(" and belongs to {o}")).unwrap_or_default()
-    )]
-    Conflict {
-        name: DnsName,
-        current: String,
-        owner: Option<String>,
-    },
-    #[error(
         "{name} in zone {zone} cannot hold a {wanted} record: it holds {by}, which ec2-dns-updater never deletes (a CNAME cannot share its name). Add a source that can coexist (e.g. source = [\"public-hostname\", \"public-ipv4\"]), move those records, or choose another name"
     )]
     Blocked {
@@ -189,7 +228,6 @@ impl Error {
             | Error::NoSuchZone { .. }
             | Error::AmbiguousZone { .. }
             | Error::OutsideZone { .. } => EXIT_CONFIG,
-            Error::Conflict { .. } => EXIT_CONFLICT,
             Error::Blocked { .. } => EXIT_DATAERR,
             Error::OwnerName(_) => EXIT_CONFIG,
             Error::Interrupted { .. } => EXIT_TEMPFAIL,

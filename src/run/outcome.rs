@@ -1,7 +1,6 @@
 //! What a run did, and the one summary line it ends with.
 
 use crate::dns::name::DnsName;
-use crate::run::context::Context;
 use std::fmt;
 use std::time::Duration;
 
@@ -43,6 +42,16 @@ impl RecordOutcome {
     }
 }
 
+/// What a pass has cost so far (`Context::spent`).
+#[derive(Debug, Clone, Copy)]
+pub struct Spent {
+    /// Route 53 HTTP requests, retries and refused attempts included.
+    pub api_calls: u32,
+    /// Backoff sleeps.
+    pub retries: u32,
+    pub elapsed: Duration,
+}
+
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub records: Vec<RecordOutcome>,
@@ -50,21 +59,18 @@ pub struct Outcome {
     /// Route 53 HTTP requests, retries and refused attempts included.
     pub api_calls: u32,
     pub retries: u32,
-    pub imds_calls: u32,
     pub elapsed: Duration,
 }
 
 impl Outcome {
-    /// The outcome of the context's current pass.
-    pub fn new(ctx: &Context, records: Vec<RecordOutcome>, dry_run: bool) -> Self {
-        let pass = ctx.pass();
+    /// The outcome of a pass that cost `spent`.
+    pub fn new(records: Vec<RecordOutcome>, dry_run: bool, spent: Spent) -> Self {
         Outcome {
             records,
             dry_run,
-            api_calls: ctx.route53.calls() - pass.api_calls,
-            retries: ctx.route53.retries() - pass.retries,
-            imds_calls: ctx.imds.calls() - pass.imds_calls,
-            elapsed: pass.started.elapsed(),
+            api_calls: spent.api_calls,
+            retries: spent.retries,
+            elapsed: spent.elapsed,
         }
     }
 

@@ -14,12 +14,12 @@ pub fn write_metrics(ctx: &Context, code: u8, changed: u32) {
     let Some(path) = &ctx.config.metrics_file else {
         return;
     };
-    let p = ctx.pass();
+    let spent = ctx.spent();
     let report = metrics::Report {
         exit_code: code,
-        duration: p.started.elapsed(),
-        api_calls: ctx.route53.calls() - p.api_calls,
-        retries: ctx.route53.retries() - p.retries,
+        duration: spent.elapsed,
+        api_calls: spent.api_calls,
+        retries: spent.retries,
         changed,
     };
     if let Err(e) = metrics::write(path, &report) {

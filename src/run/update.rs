@@ -157,7 +157,7 @@ pub async fn apply(
     if mode == Mode::Update && !dry_run && ctx.config.route53.wait {
         settle_earlier_changes(ctx).await?;
     }
-    Ok(Outcome::new(ctx, outcomes, dry_run))
+    Ok(Outcome::new(outcomes, dry_run, ctx.spent()))
 }
 
 /// Waits for the changes an earlier run submitted and never saw INSYNC (its

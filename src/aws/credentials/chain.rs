@@ -140,11 +140,6 @@ impl Provider {
         *self.cached.lock().await = None;
     }
 
-    /// Where the current credentials came from.
-    pub async fn source(&self) -> Option<Source> {
-        self.cached.lock().await.as_ref().map(|(_, s)| s.clone())
-    }
-
     async fn resolve(
         &self,
         imds: &Imds,

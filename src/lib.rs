@@ -18,6 +18,7 @@
 //!
 //! Under all of them, the `aws_sign` crate (`crates/aws-sign`): the pure
 //! signers, the credential and secret types, timestamps.
+#![warn(unreachable_pub, missing_docs, missing_debug_implementations)]
 pub mod aws;
 pub mod cmd;
 pub mod config;

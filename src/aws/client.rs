@@ -21,7 +21,7 @@ use tracing::{debug, info, warn};
 /// The name of the operation a request performs, for messages and logs
 /// (`ChangeResourceRecordSets`, `request`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Operation(pub &'static str);
+pub(crate) struct Operation(pub &'static str);
 
 impl fmt::Display for Operation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -32,13 +32,16 @@ impl fmt::Display for Operation {
 /// The body of an error answer: its code, message and request id.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AwsError {
+    /// The error code (`Throttling`, `InvalidChangeBatch`...), when the body has one.
     pub code: Option<String>,
+    /// The message, or the start of a body that is not an AWS error document.
     pub message: String,
+    /// The request id AWS gives for support cases.
     pub request_id: Option<String>,
 }
 
 /// How a service's error bodies are read (Route 53: `crate::route53::xml::parse_error`).
-pub type ErrorParser = fn(&str) -> AwsError;
+pub(crate) type ErrorParser = fn(&str) -> AwsError;
 
 /// How requests are signed: a fixed scheme, or AWS3-HTTPS first with a
 /// fallback to SigV4 when the endpoint refuses it (`auto`).
@@ -46,12 +49,13 @@ pub type ErrorParser = fn(&str) -> AwsError;
 pub enum SigningMode {
     /// AWS3-HTTPS first; SigV4 when Route 53 refuses it (remembered).
     Auto,
+    /// Always this scheme.
     Fixed(Scheme),
 }
 
 /// One failed attempt, as the retry policy sees it.
 #[derive(Debug, Clone)]
-pub struct Failure {
+pub(crate) struct Failure {
     /// `None` for a transport failure (no answer).
     pub status: Option<u16>,
     pub error: AwsError,
@@ -80,7 +84,7 @@ impl fmt::Display for Failure {
 /// Why a call failed. The messages name Route 53, the service this
 /// program calls (a `request` to another service says the same).
 #[derive(Debug, thiserror::Error)]
-pub enum CallError {
+pub(crate) enum CallError {
     #[error("Route 53 {op} failed: {failure}")]
     Refused {
         op: Operation,
@@ -126,7 +130,7 @@ pub enum CallError {
 
 impl CallError {
     /// The AWS error code behind this error, if there is one.
-    pub fn code(&self) -> Option<&str> {
+    pub(crate) fn code(&self) -> Option<&str> {
         match self {
             CallError::Refused { failure, .. } => failure.error.code.as_deref(),
             CallError::BothSchemesRefused { sigv4, .. } => sigv4.error.code.as_deref(),
@@ -137,14 +141,14 @@ impl CallError {
 
 /// A successful answer.
 #[derive(Debug)]
-pub struct Answer {
+pub(crate) struct Answer {
     pub status: u16,
     pub body: String,
 }
 
 /// Counters for the summary line and metrics.
 #[derive(Debug, Default)]
-pub struct Counters {
+pub(crate) struct Counters {
     /// HTTP requests sent (retries and refused ones included).
     pub calls: AtomicU32,
     /// Backoff sleeps taken.
@@ -153,7 +157,7 @@ pub struct Counters {
 
 /// Where requests go and what they are signed for.
 #[derive(Debug, Clone)]
-pub struct Endpoint {
+pub(crate) struct Endpoint {
     pub url: reqwest::Url,
     pub region: String,
     pub service: String,
@@ -165,7 +169,7 @@ pub struct Endpoint {
 /// one request (a proxy, a TLS-inspecting middlebox whose CA is in
 /// `ca_bundle`) can replay its headers for any Route 53 call for minutes.
 /// SigV4 binds the signature to the method, path, query and body.
-pub fn aws3_https_unsafe(url: &reqwest::Url, extra_ca: bool) -> Option<&'static str> {
+pub(crate) fn aws3_https_unsafe(url: &reqwest::Url, extra_ca: bool) -> Option<&'static str> {
     if http::via_proxy(url) {
         Some("Route 53 traffic goes through a proxy (HTTPS_PROXY/HTTP_PROXY/ALL_PROXY)")
     } else if extra_ca {
@@ -186,7 +190,7 @@ fn is_aws_host(url: &reqwest::Url) -> bool {
 /// warning when AWS3-HTTPS is not safe there); for `auto`, what an earlier
 /// boot `remembered`, else AWS3-HTTPS on a direct connection and SigV4 from
 /// the first request otherwise (logged once, at info).
-pub fn starting_scheme(
+pub(crate) fn starting_scheme(
     signing: SigningMode,
     remembered: Option<Scheme>,
     url: &reqwest::Url,
@@ -213,7 +217,7 @@ pub fn starting_scheme(
 
 /// What an [`AwsClient`] is built from: plain values, no config types.
 #[derive(Debug, Clone)]
-pub struct ClientSettings {
+pub(crate) struct ClientSettings {
     /// Where requests go and what they are signed for.
     pub endpoint: Endpoint,
     /// Fixed, or `auto` (AWS3-HTTPS with a fallback to SigV4).
@@ -228,7 +232,7 @@ pub struct ClientSettings {
 /// `crate::route53::Route53`), or any AWS API signed with SigV4
 /// (`ec2-dns-updater request --service ec2`).
 #[derive(Debug)]
-pub struct AwsClient {
+pub(crate) struct AwsClient {
     http: Client,
     /// The endpoint without a trailing slash.
     base: String,
@@ -252,7 +256,11 @@ pub struct AwsClient {
 impl AwsClient {
     /// `settings.initial_scheme` is where `auto` starts (AWS3-HTTPS, or SigV4
     /// when a previous boot learnt that AWS3-HTTPS is refused).
-    pub fn new(http: Client, settings: ClientSettings, credentials: CredentialSource) -> Self {
+    pub(crate) fn new(
+        http: Client,
+        settings: ClientSettings,
+        credentials: CredentialSource,
+    ) -> Self {
         let ClientSettings {
             endpoint,
             signing: mode,
@@ -288,26 +296,26 @@ impl AwsClient {
     }
 
     /// The scheme requests are signed with now.
-    pub fn scheme(&self) -> Scheme {
+    pub(crate) fn scheme(&self) -> Scheme {
         *self.scheme.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// True when `auto` moved to SigV4 during this run and SigV4 then worked.
-    pub fn switched_to_sigv4(&self) -> bool {
+    pub(crate) fn switched_to_sigv4(&self) -> bool {
         self.switched_to_sigv4.load(Ordering::Relaxed)
     }
 
-    pub fn calls(&self) -> u32 {
+    pub(crate) fn calls(&self) -> u32 {
         self.counters.calls.load(Ordering::Relaxed)
     }
 
-    pub fn retries(&self) -> u32 {
+    pub(crate) fn retries(&self) -> u32 {
         self.counters.retries.load(Ordering::Relaxed)
     }
 
     /// Sends a signed request, applying the retry policy.
     /// `path_and_query` starts with `/`.
-    pub async fn send(
+    pub(crate) async fn send(
         &self,
         op: Operation,
         method: Method,
@@ -627,7 +635,7 @@ enum Attempt {
 
 /// Why a certificate was refused (for the hint).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TrustProblem {
+pub(crate) enum TrustProblem {
     /// Unknown issuer, bad signature, wrong name or purpose, revoked, no
     /// certificate: a TLS-inspecting proxy or a private endpoint whose CA is
     /// not in `route53.ca_bundle` (or a wrong endpoint).

@@ -10,27 +10,27 @@ use aws_sign::timestamp::Timestamp;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 #[derive(Debug, Default)]
-pub struct Clock {
+pub(crate) struct Clock {
     offset_secs: AtomicI64,
 }
 
 impl Clock {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Clock::default()
     }
 
     /// The corrected current time.
-    pub fn now(&self) -> Timestamp {
+    pub(crate) fn now(&self) -> Timestamp {
         Timestamp::now().offset_by(self.offset())
     }
 
     /// Seconds added to the system clock (server time − local time).
-    pub fn offset(&self) -> i64 {
+    pub(crate) fn offset(&self) -> i64 {
         self.offset_secs.load(Ordering::Relaxed)
     }
 
     /// Adopts `server_time` as now; returns the new offset in seconds.
-    pub fn resync(&self, server_time: Timestamp) -> i64 {
+    pub(crate) fn resync(&self, server_time: Timestamp) -> i64 {
         let offset = server_time.seconds_since(Timestamp::now());
         self.offset_secs.store(offset, Ordering::Relaxed);
         offset

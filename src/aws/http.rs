@@ -10,22 +10,22 @@ use reqwest::{Certificate, Client, Response};
 use std::path::Path;
 use std::time::Duration;
 
-pub const USER_AGENT: &str = concat!("ec2-dns-updater/", env!("CARGO_PKG_VERSION"));
+pub(crate) const USER_AGENT: &str = concat!("ec2-dns-updater/", env!("CARGO_PKG_VERSION"));
 
-pub const ROUTE53_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const ROUTE53_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// One Route 53 call, connection included; a hung call is retried.
-pub const ROUTE53_REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+pub(crate) const ROUTE53_REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 /// Route 53 answers are a few KiB; anything over this is refused.
-pub const ROUTE53_BODY_CAP: usize = 1 << 20;
+pub(crate) const ROUTE53_BODY_CAP: usize = 1 << 20;
 
 /// IMDS is on the instance's own hypervisor: anything slower is not coming.
-pub const IMDS_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
-pub const IMDS_REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
+pub(crate) const IMDS_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+pub(crate) const IMDS_REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
 /// Metadata items and the credentials document are well under this.
-pub const IMDS_BODY_CAP: usize = 64 << 10;
+pub(crate) const IMDS_BODY_CAP: usize = 64 << 10;
 
 #[derive(Debug, thiserror::Error)]
-pub enum SetupError {
+pub(crate) enum SetupError {
     #[error("cannot read route53.ca_bundle {path}: {source}")]
     CaBundleRead {
         path: String,
@@ -38,7 +38,7 @@ pub enum SetupError {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum BodyError {
+pub(crate) enum BodyError {
     #[error("the response is larger than {cap} bytes")]
     TooLarge { cap: usize },
     #[error("the response broke off: {0}")]
@@ -51,7 +51,7 @@ fn install_crypto_provider() {
 }
 
 /// The client for Route 53 calls.
-pub fn route53_client(ca_bundle: Option<&Path>) -> Result<Client, SetupError> {
+pub(crate) fn route53_client(ca_bundle: Option<&Path>) -> Result<Client, SetupError> {
     install_crypto_provider();
     let mut builder = Client::builder()
         .user_agent(USER_AGENT)
@@ -86,7 +86,7 @@ pub fn route53_client(ca_bundle: Option<&Path>) -> Result<Client, SetupError> {
 /// The client for IMDS calls: no proxy, short timeouts, and no trust roots:
 /// IMDS is plain HTTP, and loading the system's CA files costs a few
 /// milliseconds of a run that takes ten.
-pub fn imds_client() -> Result<Client, SetupError> {
+pub(crate) fn imds_client() -> Result<Client, SetupError> {
     install_crypto_provider();
     Client::builder()
         .user_agent(USER_AGENT)
@@ -100,7 +100,7 @@ pub fn imds_client() -> Result<Client, SetupError> {
 }
 
 /// Reads a response body, refusing more than `cap` bytes.
-pub async fn read_body(mut response: Response, cap: usize) -> Result<Vec<u8>, BodyError> {
+pub(crate) async fn read_body(mut response: Response, cap: usize) -> Result<Vec<u8>, BodyError> {
     if response
         .content_length()
         .is_some_and(|len| len > cap as u64)
@@ -124,7 +124,7 @@ pub async fn read_body(mut response: Response, cap: usize) -> Result<Vec<u8>, Bo
 /// A transport error as one line: what failed and the innermost cause
 /// ("connection refused", "operation timed out"), without the request URL's
 /// noise repeated.
-pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = current {
@@ -141,7 +141,7 @@ pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
 /// `ALL_PROXY` (upper or lower case) apply to its scheme and `NO_PROXY` does not
 /// exempt its host. The same matcher, read the same way, as the Route 53
 /// client's (reqwest's system proxy), so the answer is what the client does.
-pub fn via_proxy(url: &reqwest::Url) -> bool {
+pub(crate) fn via_proxy(url: &reqwest::Url) -> bool {
     let Ok(uri) = url.as_str().parse::<http::Uri>() else {
         return false;
     };
@@ -152,7 +152,7 @@ pub fn via_proxy(url: &reqwest::Url) -> bool {
 
 /// `localhost`, `127.0.0.0/8` or `::1`: the only hosts plain http may carry
 /// signed requests to (tests, the simulator).
-pub fn is_loopback_host(url: &reqwest::Url) -> bool {
+pub(crate) fn is_loopback_host(url: &reqwest::Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
@@ -162,7 +162,7 @@ pub fn is_loopback_host(url: &reqwest::Url) -> bool {
 }
 
 /// Marks a header value as sensitive so reqwest and hyper never print it.
-pub fn sensitive_header(
+pub(crate) fn sensitive_header(
     value: &str,
 ) -> Result<reqwest::header::HeaderValue, reqwest::header::InvalidHeaderValue> {
     let mut v = reqwest::header::HeaderValue::from_str(value)?;

@@ -17,14 +17,14 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
 
-pub const TOKEN_HEADER: &str = "X-aws-ec2-metadata-token";
-pub const TOKEN_TTL_HEADER: &str = "X-aws-ec2-metadata-token-ttl-seconds";
+pub(crate) const TOKEN_HEADER: &str = "X-aws-ec2-metadata-token";
+pub(crate) const TOKEN_TTL_HEADER: &str = "X-aws-ec2-metadata-token-ttl-seconds";
 /// The longest token IMDS issues (6 hours).
-pub const TOKEN_TTL: Duration = Duration::from_secs(21_600);
+pub(crate) const TOKEN_TTL: Duration = Duration::from_secs(21_600);
 /// A token is renewed this long before it expires.
 const TOKEN_RENEW_MARGIN: Duration = Duration::from_secs(60);
 /// How long the token PUT may take before IMDSv1 is tried (SDKs use 1 s).
-pub const TOKEN_PUT_TIMEOUT: Duration = Duration::from_secs(2);
+pub(crate) const TOKEN_PUT_TIMEOUT: Duration = Duration::from_secs(2);
 /// New tokens fetched in a row after 401 answers before giving up.
 const MAX_UNAUTHORIZED: u32 = 2;
 
@@ -73,7 +73,7 @@ enum Failure {
 
 /// An IMDS client for one run.
 #[derive(Debug)]
-pub struct Imds {
+pub(crate) struct Imds {
     http: Client,
     base: String,
     v1_fallback: bool,
@@ -83,7 +83,7 @@ pub struct Imds {
 
 impl Imds {
     /// `endpoint` is the base URL (`http://169.254.169.254`); a path prefix is kept.
-    pub fn new(
+    pub(crate) fn new(
         http: Client,
         endpoint: &reqwest::Url,
         v1_fallback: bool,
@@ -101,7 +101,11 @@ impl Imds {
     /// Reads `/latest/<path>` (e.g. `meta-data/public-hostname`); `None` when
     /// IMDS answers 404 or an empty body. Waits out unreachable IMDS for up to
     /// `imds.wait_timeout` (and never past `deadline`).
-    pub async fn get(&self, path: &str, deadline: Deadline) -> Result<Option<String>, ImdsError> {
+    pub(crate) async fn get(
+        &self,
+        path: &str,
+        deadline: Deadline,
+    ) -> Result<Option<String>, ImdsError> {
         let window = Deadline::after(self.wait_timeout).min(deadline);
         let started = Instant::now();
         let mut backoff = Backoff::new(IMDS_BACKOFF);

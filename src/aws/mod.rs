@@ -2,9 +2,9 @@
 //! retry policy and deadlines, clock-skew correction. Signing itself is the
 //! `aws_sign` crate. Knows nothing of records or of the config file.
 
-pub mod client;
-pub mod clock;
+pub(crate) mod client;
+pub(crate) mod clock;
 pub mod credentials;
-pub mod http;
-pub mod imds;
+pub(crate) mod http;
+pub(crate) mod imds;
 pub mod retry;

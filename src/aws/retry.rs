@@ -73,18 +73,19 @@ pub const ROUTE53_ERROR_CODES: &[(&str, Action)] = &[
 /// eventually consistent: a role, policy or key created a moment ago can be
 /// refused for a few seconds. More would only delay the exit 77 of a
 /// permission that is really missing.
-pub const IAM_SETTLE_DELAYS: [Duration; 2] = [Duration::from_secs(2), Duration::from_secs(6)];
+pub(crate) const IAM_SETTLE_DELAYS: [Duration; 2] =
+    [Duration::from_secs(2), Duration::from_secs(6)];
 
 /// Codes that settle after an IAM change: `AccessDenied` (a permission just
 /// granted) and `InvalidClientTokenId` (a key just created; with `auto` and
 /// AWS3-HTTPS it first means "try SigV4").
-pub fn settles_after_iam_change(code: Option<&str>) -> bool {
+pub(crate) fn settles_after_iam_change(code: Option<&str>) -> bool {
     matches!(code, Some("AccessDenied" | "InvalidClientTokenId"))
 }
 
 /// Classifies a Route 53 answer by its error code first, then its status.
 /// `code` is `None` for transport failures and for bodies without a code.
-pub fn route53_action(status: Option<u16>, code: Option<&str>, message: &str) -> Action {
+pub(crate) fn route53_action(status: Option<u16>, code: Option<&str>, message: &str) -> Action {
     if let Some(code) = code {
         if code == "SignatureDoesNotMatch"
             && (message.contains("Signature expired")
@@ -106,7 +107,7 @@ pub fn route53_action(status: Option<u16>, code: Option<&str>, message: &str) ->
 
 /// Exponential backoff with full jitter.
 #[derive(Debug)]
-pub struct Backoff {
+pub(crate) struct Backoff {
     base: Duration,
     cap: Duration,
     attempt: u32,
@@ -115,14 +116,15 @@ pub struct Backoff {
 
 /// Route 53: 0.5 s growing to a 20 s cap per sleep (botocore's cap), so a
 /// throttled fleet spreads its retries instead of retrying in step.
-pub const ROUTE53_BACKOFF: (Duration, Duration) =
+pub(crate) const ROUTE53_BACKOFF: (Duration, Duration) =
     (Duration::from_millis(500), Duration::from_secs(20));
 /// IMDS: 100 ms growing to 2 s, so a service that comes up a few seconds into
 /// boot is noticed quickly.
-pub const IMDS_BACKOFF: (Duration, Duration) = (Duration::from_millis(100), Duration::from_secs(2));
+pub(crate) const IMDS_BACKOFF: (Duration, Duration) =
+    (Duration::from_millis(100), Duration::from_secs(2));
 
 impl Backoff {
-    pub fn new((base, cap): (Duration, Duration)) -> Self {
+    pub(crate) fn new((base, cap): (Duration, Duration)) -> Self {
         Backoff {
             base,
             cap,
@@ -132,7 +134,8 @@ impl Backoff {
     }
 
     /// Same, with a seeded random source (tests).
-    pub fn with_seed((base, cap): (Duration, Duration), seed: u64) -> Self {
+    #[cfg(test)]
+    pub(crate) fn with_seed((base, cap): (Duration, Duration), seed: u64) -> Self {
         Backoff {
             base,
             cap,
@@ -142,12 +145,12 @@ impl Backoff {
     }
 
     /// How many sleeps have been handed out.
-    pub fn attempts(&self) -> u32 {
+    pub(crate) fn attempts(&self) -> u32 {
         self.attempt
     }
 
     /// The next sleep: uniform in `[0, min(cap, base·2^n)]`.
-    pub fn next_delay(&mut self) -> Duration {
+    pub(crate) fn next_delay(&mut self) -> Duration {
         let ceiling = self
             .base
             .saturating_mul(1u32 << self.attempt.min(20))
@@ -160,10 +163,10 @@ impl Backoff {
 
 /// A point in time after which a phase (or the run) gives up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Deadline(Instant);
+pub(crate) struct Deadline(Instant);
 
 impl Deadline {
-    pub fn after(d: Duration) -> Self {
+    pub(crate) fn after(d: Duration) -> Self {
         // Settings are bounded (`duration::MAX`); saturate rather than panic anyway.
         let now = Instant::now();
         Deadline(
@@ -172,28 +175,28 @@ impl Deadline {
         )
     }
 
-    pub fn remaining(&self) -> Duration {
+    pub(crate) fn remaining(&self) -> Duration {
         self.0.saturating_duration_since(Instant::now())
     }
 
-    pub fn expired(&self) -> bool {
+    pub(crate) fn expired(&self) -> bool {
         self.remaining().is_zero()
     }
 
     /// A request timeout cut to what is left (at least 100 ms), so a hung
     /// server cannot hold a wait past its deadline.
-    pub fn cap(&self, timeout: Duration) -> Duration {
+    pub(crate) fn cap(&self, timeout: Duration) -> Duration {
         timeout.min(self.remaining().max(Duration::from_millis(100)))
     }
 
     /// The earlier of the two.
-    pub fn min(self, other: Deadline) -> Deadline {
+    pub(crate) fn min(self, other: Deadline) -> Deadline {
         std::cmp::min(self, other)
     }
 
     /// Sleeps for `d`, cut short at the deadline. Returns `false` when the
     /// deadline has passed (the caller gives up instead of retrying).
-    pub async fn sleep(&self, d: Duration) -> bool {
+    pub(crate) async fn sleep(&self, d: Duration) -> bool {
         if self.expired() {
             return false;
         }

@@ -53,16 +53,20 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub dry_run: bool,
 
+    // clap turns doc comments into help text: the help says what these are.
+    #[allow(missing_docs)]
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
+#[allow(missing_docs)] // a doc comment here would change `--help`
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     Text,
     Json,
 }
 
+#[allow(missing_docs)] // a doc comment here could change `--help`
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Point the configured records at this instance (the default).

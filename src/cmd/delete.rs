@@ -8,7 +8,7 @@ use crate::run::update::Mode;
 use tracing::{info, warn};
 
 /// Runs the delete pass, or keeps the records on a reboot; returns the exit code.
-pub async fn run(ctx: &Context, on_reboot: bool, dry_run: bool) -> Result<u8, Error> {
+pub(crate) async fn run(ctx: &Context, on_reboot: bool, dry_run: bool) -> Result<u8, Error> {
     if !on_reboot {
         match lifecycle::shutdown_kind() {
             Shutdown::Reboot => {

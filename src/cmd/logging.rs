@@ -11,6 +11,7 @@ use tracing::level_filters::LevelFilter;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::prelude::*;
 
+/// Installs the global subscriber: `verbosity` from `-v`/`-q`, text or JSON.
 pub fn init(verbosity: i8, format: LogFormat) {
     let ours = match verbosity {
         i8::MIN..=-2 => LevelFilter::ERROR,

@@ -11,12 +11,12 @@ use crate::run::state::StateDir;
 use request::Request;
 
 pub mod cli;
-pub mod delete;
+pub(crate) mod delete;
 pub mod logging;
-pub mod policy;
-pub mod request;
-pub mod update;
-pub mod watch;
+pub(crate) mod policy;
+pub(crate) mod request;
+pub(crate) mod update;
+pub(crate) mod watch;
 
 /// Runs the command and returns the process exit code.
 pub async fn run(cli: Cli) -> u8 {

@@ -26,7 +26,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
 /// `aws`, `aws-cn` or `aws-us-gov`, from the Route 53 signing region.
-pub fn partition(region: &str) -> &'static str {
+pub(crate) fn partition(region: &str) -> &'static str {
     if region.starts_with("cn-") {
         "aws-cn"
     } else if region.starts_with("us-gov-") {
@@ -65,7 +65,7 @@ fn add_record(needs: &mut ZoneNeeds, record: &Record, allow_delete: bool) {
 }
 
 /// The policy document.
-pub fn document(config: &Config, allow_delete: bool) -> Value {
+pub(crate) fn document(config: &Config, allow_delete: bool) -> Value {
     let partition = partition(&config.route53.region);
     let zone_arn = |z: &ZoneRef| match z {
         ZoneRef::Id(id) => format!("arn:{partition}:route53:::hostedzone/{id}"),

@@ -18,7 +18,7 @@ use std::io::Write;
 
 /// What to send.
 #[derive(Debug, Clone)]
-pub struct Request {
+pub(crate) struct Request {
     pub method: String,
     pub path: String,
     /// The body, or `@FILE`.
@@ -29,7 +29,11 @@ pub struct Request {
 }
 
 /// Sends the request; prints to `out`; returns the exit code.
-pub async fn run(ctx: &Context, request: &Request, out: &mut dyn Write) -> Result<u8, Error> {
+pub(crate) async fn run(
+    ctx: &Context,
+    request: &Request,
+    out: &mut dyn Write,
+) -> Result<u8, Error> {
     let method = Method::from_bytes(request.method.to_ascii_uppercase().as_bytes())
         .map_err(|_| RequestError::Method(request.method.clone()))?;
     if !request.path.starts_with('/') {
@@ -156,7 +160,7 @@ fn print_answer(out: &mut dyn Write, status: u16, body: &str) {
 }
 
 /// Indents an XML document; `None` when it is not XML.
-pub fn pretty_xml(body: &str) -> Option<String> {
+pub(crate) fn pretty_xml(body: &str) -> Option<String> {
     if !body.trim_start().starts_with('<') {
         return None;
     }

@@ -8,7 +8,7 @@ use crate::run::update::{self, Mode};
 use tracing::error;
 
 /// Runs one update pass; returns the exit code.
-pub async fn run(ctx: &Context, dry_run: bool) -> Result<u8, Error> {
+pub(crate) async fn run(ctx: &Context, dry_run: bool) -> Result<u8, Error> {
     pass(ctx, Mode::Update, dry_run).await
 }
 

@@ -5,6 +5,6 @@ use crate::run::error::Error;
 use std::time::Duration;
 
 /// Runs passes every `interval` until SIGTERM/SIGINT; returns the exit code.
-pub async fn run(ctx: &Context, interval: Duration) -> Result<u8, Error> {
+pub(crate) async fn run(ctx: &Context, interval: Duration) -> Result<u8, Error> {
     crate::run::watch::run(ctx, interval).await
 }

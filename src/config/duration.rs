@@ -13,10 +13,10 @@ use std::time::Duration;
 /// The longest any duration setting or flag may be: a day. A boot-time run
 /// that needs longer is stuck, and a `watch` interval longer than that
 /// misses a day of Elastic IP moves.
-pub const MAX: Duration = Duration::from_secs(24 * 3600);
+pub(crate) const MAX: Duration = Duration::from_secs(24 * 3600);
 
 /// `d` if it lies in `min..=max`, else a message for the operator.
-pub fn check(d: Duration, min: Duration, max: Duration) -> Result<Duration, String> {
+pub(crate) fn check(d: Duration, min: Duration, max: Duration) -> Result<Duration, String> {
     if d > max {
         Err(format!(
             "{} is too long: at most {} is allowed",
@@ -46,7 +46,7 @@ fn display_long(d: Duration) -> String {
 /// A duration as written in the config, for `toml::Spanned` (so a bad value
 /// can be reported with its key and line).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Setting(pub Duration);
+pub(crate) struct Setting(pub Duration);
 
 impl<'de> Deserialize<'de> for Setting {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -55,7 +55,7 @@ impl<'de> Deserialize<'de> for Setting {
 }
 
 /// Parses `"1m30s"`, `"250ms"`, `"60"`...; `None` when malformed or empty.
-pub fn parse(text: &str) -> Option<Duration> {
+pub(crate) fn parse(text: &str) -> Option<Duration> {
     let text = text.trim();
     if text.is_empty() {
         return None;
@@ -87,7 +87,7 @@ pub fn parse(text: &str) -> Option<Duration> {
 }
 
 /// `"1m30s"` style, for messages and `--help` defaults.
-pub fn display(d: Duration) -> String {
+pub(crate) fn display(d: Duration) -> String {
     let ms = d.as_millis();
     if ms % 1000 != 0 {
         return format!("{ms}ms");
@@ -103,7 +103,7 @@ pub fn display(d: Duration) -> String {
 }
 
 /// serde `deserialize_with` for a duration given as an integer (seconds) or a string.
-pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     struct DurationVisitor;
     impl Visitor<'_> for DurationVisitor {
         type Value = Duration;

@@ -16,7 +16,7 @@
 //! ```
 
 use crate::dns::name::DnsName;
-pub mod duration;
+pub(crate) mod duration;
 use crate::dns::source::RecordSource;
 use crate::dns::template::NameTemplate;
 use aws_sign::sign::Scheme;
@@ -29,8 +29,11 @@ use toml::Spanned;
 
 /// Where the unit and the package put the config.
 pub const DEFAULT_CONFIG_PATH: &str = "/etc/ec2-dns-updater/config.toml";
+/// `ttl` when a record does not set it, in seconds.
 pub const DEFAULT_TTL: u32 = 60;
+/// `route53.endpoint` when unset.
 pub const DEFAULT_ROUTE53_ENDPOINT: &str = "https://route53.amazonaws.com";
+/// `imds.endpoint` when unset.
 pub const DEFAULT_IMDS_ENDPOINT: &str = "http://169.254.169.254";
 /// How long to wait for INSYNC after a change (Route 53: "usually within 60 s").
 pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(300);
@@ -55,9 +58,13 @@ pub const MAX_TTL: u32 = 2_147_483_647;
 pub struct Config {
     /// The file it was read from (for messages).
     pub path: PathBuf,
+    /// The `[[record]]` tables, in file order.
     pub records: Vec<Record>,
+    /// The `[route53]` table.
     pub route53: Route53Settings,
+    /// The `[imds]` table.
     pub imds: ImdsSettings,
+    /// How long one pass may take, all retries included.
     pub deadline: Duration,
     /// A node_exporter textfile written after every pass.
     pub metrics_file: Option<PathBuf>,
@@ -66,11 +73,15 @@ pub struct Config {
 /// One `[[record]]`: a name to keep pointing at this instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
+    /// The hosted zone the record is in.
     pub zone: ZoneRef,
+    /// The record's name, possibly with `{placeholders}`.
     pub name: NameTemplate,
+    /// The record's TTL, in seconds.
     pub ttl: u32,
     /// Tried in order; the first one IMDS has a value for wins.
     pub sources: Vec<RecordSource>,
+    /// What to do when the name points somewhere else.
     pub on_conflict: OnConflict,
 }
 
@@ -93,7 +104,9 @@ pub enum ZoneRef {
     /// `example.com.`, resolved with ListHostedZonesByName; `private` picks
     /// between a public and a private zone of the same name.
     Name {
+        /// The zone's name.
         name: DnsName,
+        /// `Some(true)` for a private zone, `Some(false)` for a public one, `None` when the name is unique.
         private: Option<bool>,
     },
 }
@@ -122,50 +135,77 @@ pub use crate::dns::plan::OnConflict;
 
 pub use crate::aws::client::SigningMode;
 
+/// The `[route53]` table.
 #[derive(Debug, Clone)]
 pub struct Route53Settings {
+    /// Where Route 53 requests go.
     pub endpoint: Url,
     /// SigV4 region: from the endpoint unless set.
     pub region: String,
+    /// `route53.signing`.
     pub signing: SigningMode,
     /// Wait for INSYNC before exiting.
     pub wait: bool,
+    /// How long to wait for INSYNC.
     pub wait_timeout: Duration,
     /// Extra PEM CA certificates to trust (TLS-inspecting proxies, simulators).
     pub ca_bundle: Option<PathBuf>,
 }
 
+/// The `[imds]` table.
 #[derive(Debug, Clone)]
 pub struct ImdsSettings {
+    /// Where IMDS is.
     pub endpoint: Url,
     /// Use IMDSv1 when the IMDSv2 token request is refused or times out.
     pub v1_fallback: bool,
+    /// How long to wait for an unreachable IMDS at boot.
     pub wait_timeout: Duration,
 }
 
+/// Why the config cannot be used; every variant names the file, most the line.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The file cannot be read.
     #[error("cannot read config file {path}: {source}")]
     Read {
+        /// The file.
         path: PathBuf,
+        /// What reading it said.
         source: std::io::Error,
     },
+    /// The file is not valid TOML.
     #[error("{path}:{line}:{column}: {message}")]
     Parse {
+        /// The file.
         path: PathBuf,
+        /// The line, from 1.
         line: usize,
+        /// The column, from 1.
         column: usize,
+        /// What the TOML parser said.
         message: String,
     },
+    /// A key is unknown or its value is not acceptable.
     #[error("{path}:{line}: {key}: {message}")]
     Invalid {
+        /// The file.
         path: PathBuf,
+        /// The line, from 1.
         line: usize,
+        /// The key, with its table (`route53.signing`).
         key: String,
+        /// What is wrong and what would be right.
         message: String,
     },
+    /// Something the command needs is not configured.
     #[error("{path}: {message}")]
-    Missing { path: PathBuf, message: String },
+    Missing {
+        /// The file.
+        path: PathBuf,
+        /// What is missing.
+        message: String,
+    },
 }
 
 // ---- the file as written -------------------------------------------------

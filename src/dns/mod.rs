@@ -3,7 +3,7 @@
 //! from any other layer.
 
 pub mod name;
-pub mod plan;
+pub(crate) mod plan;
 pub mod record;
-pub mod source;
-pub mod template;
+pub(crate) mod source;
+pub(crate) mod template;

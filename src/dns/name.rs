@@ -9,22 +9,41 @@ use std::fmt;
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DnsName(String);
 
+/// Why a text is not a DNS name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DnsNameError {
+    /// Nothing, or only a dot.
     #[error("the name is empty")]
     Empty,
+    /// A label over 63 characters.
     #[error("label {label:?} is longer than 63 characters")]
-    LabelTooLong { label: String },
+    LabelTooLong {
+        /// The label.
+        label: String,
+    },
+    /// Two dots in a row, or a leading dot.
     #[error("the name has an empty label (two dots in a row, or a leading dot)")]
     EmptyLabel,
+    /// Over 253 characters.
     #[error("the name is longer than 253 characters")]
     TooLong,
     #[error(
         "label {label:?} has a character DNS names cannot contain ({bad:?}): use letters, digits, '-' and '_'"
     )]
-    BadCharacter { label: String, bad: char },
+    /// A character outside letters, digits, `-` and `_`.
+    BadCharacter {
+        /// The label.
+        label: String,
+        /// The first character that is not allowed.
+        bad: char,
+    },
+    /// A label that starts or ends with `-`.
     #[error("label {label:?} starts or ends with '-'")]
-    HyphenAtEdge { label: String },
+    HyphenAtEdge {
+        /// The label.
+        label: String,
+    },
+    /// A `*` that is not the whole leftmost label.
     #[error("'*' is only allowed as the whole leftmost label (a wildcard)")]
     BadWildcard,
 }

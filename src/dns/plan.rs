@@ -38,19 +38,19 @@ pub enum OnConflict {
 
 /// The label prepended to a name for its owner TXT record (a TXT cannot share
 /// a name with a CNAME).
-pub const OWNER_PREFIX: &str = "_ec2-dns-updater";
+pub(crate) const OWNER_PREFIX: &str = "_ec2-dns-updater";
 /// TTL of owner records.
-pub const OWNER_TTL: u32 = 300;
+pub(crate) const OWNER_TTL: u32 = 300;
 /// The longest record name (without the trailing dot) that leaves room for
 /// its owner name within DNS's 253 characters.
-pub const MAX_OWNED_NAME: usize = 253 - OWNER_PREFIX.len() - 1;
+pub(crate) const MAX_OWNED_NAME: usize = 253 - OWNER_PREFIX.len() - 1;
 
 /// Record types this program writes, and so may delete when they conflict.
 const ADDRESS_TYPES: [&str; 3] = ["CNAME", "A", "AAAA"];
 
 /// What the zone holds at a name (and at its owner name).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Observed {
+pub(crate) struct Observed {
     /// Record sets at exactly the name, every type.
     pub sets: Vec<Existing>,
     /// `keep` mode: the owner record's name (checked valid when the record
@@ -60,7 +60,7 @@ pub struct Observed {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
+pub(crate) enum Decision {
     /// The zone already holds the desired set (and ownership).
     Unchanged,
     /// Send these changes (one atomic batch with the zone's other records).
@@ -79,7 +79,7 @@ pub enum Decision {
 
 /// Why a name cannot have an owner record.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum OwnerNameError {
+pub(crate) enum OwnerNameError {
     #[error(
         "on_conflict = \"keep\" cannot guard the wildcard {0}: its owner record would not be a valid name. Use on_conflict = \"overwrite\" for wildcard names"
     )]
@@ -93,7 +93,7 @@ pub enum OwnerNameError {
 /// The owner record's name for `name`: `_ec2-dns-updater.<name>`. Never
 /// anything else: a name that cannot have one is an error, found when the
 /// config is loaded (literal names) or the name is filled in (templates).
-pub fn owner_name(name: &DnsName) -> Result<DnsName, OwnerNameError> {
+pub(crate) fn owner_name(name: &DnsName) -> Result<DnsName, OwnerNameError> {
     if name.as_str().starts_with("*.") {
         return Err(OwnerNameError::Wildcard(name.clone()));
     }
@@ -105,7 +105,7 @@ pub fn owner_name(name: &DnsName) -> Result<DnsName, OwnerNameError> {
 }
 
 /// The owner record this instance writes at `owner_name`.
-pub fn owner_set(owner_name: &DnsName, instance_id: &str) -> RecordSet {
+pub(crate) fn owner_set(owner_name: &DnsName, instance_id: &str) -> RecordSet {
     RecordSet {
         name: owner_name.clone(),
         rtype: "TXT".into(),
@@ -115,7 +115,7 @@ pub fn owner_set(owner_name: &DnsName, instance_id: &str) -> RecordSet {
 }
 
 /// The instance id an owner record names.
-pub fn owner_of(set: &RecordSet) -> Option<String> {
+pub(crate) fn owner_of(set: &RecordSet) -> Option<String> {
     set.values
         .first()
         .map(|v| v.trim().trim_matches('"').to_owned())
@@ -182,7 +182,7 @@ fn change(action: ChangeAction, set: &RecordSet) -> Change {
 /// a value for) the zone can hold under the deletion rule, and what to write
 /// for it. With every candidate blocked: [`Decision::Blocked`] naming all
 /// that blocks. Returns the index of the candidate decided for.
-pub fn choose_update(
+pub(crate) fn choose_update(
     candidates: &[RecordSet],
     observed: &Observed,
     policy: OnConflict,
@@ -205,7 +205,7 @@ pub fn choose_update(
 }
 
 /// What to write so the name holds `desired`.
-pub fn decide_update(
+pub(crate) fn decide_update(
     desired: &RecordSet,
     observed: &Observed,
     policy: OnConflict,
@@ -279,7 +279,7 @@ pub fn decide_update(
 /// Delete, over the record's candidates: the first that the zone holds
 /// pointing at this instance (the name may hold the A of a boot whose CNAME
 /// was blocked). Returns the index of the candidate decided for.
-pub fn choose_delete(
+pub(crate) fn choose_delete(
     candidates: &[RecordSet],
     observed: &Observed,
     policy: OnConflict,
@@ -302,7 +302,7 @@ pub fn choose_delete(
 }
 
 /// What to delete so the name no longer points at this instance, if it does.
-pub fn decide_delete(
+pub(crate) fn decide_delete(
     desired: &RecordSet,
     observed: &Observed,
     policy: OnConflict,

@@ -6,9 +6,13 @@ use crate::dns::name::DnsName;
 /// A simple (non-alias, no routing policy) record set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordSet {
+    /// The owner name.
     pub name: DnsName,
+    /// The type (`A`, `CNAME`...).
     pub rtype: String,
+    /// The TTL, in seconds.
     pub ttl: u32,
+    /// The values, as Route 53 writes them.
     pub values: Vec<String>,
 }
 
@@ -27,8 +31,11 @@ pub enum Existing {
     /// An alias or routing-policy record (weighted, latency, ...): this program
     /// does not manage those.
     Special {
+        /// The owner name.
         name: DnsName,
+        /// The type.
         rtype: String,
+        /// What makes it special, for messages (`an alias record`...).
         kind: &'static str,
     },
 }
@@ -46,12 +53,16 @@ impl Existing {
 /// What a change does to a record set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChangeAction {
+    /// Create a set that must not exist yet.
     Create,
+    /// Delete a set that must exist exactly as given.
     Delete,
+    /// Create or replace.
     Upsert,
 }
 
 impl ChangeAction {
+    /// The action as Route 53 spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             ChangeAction::Create => "CREATE",
@@ -64,6 +75,8 @@ impl ChangeAction {
 /// One change of a batch: an action on a record set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
+    /// What to do.
     pub action: ChangeAction,
+    /// The set to do it to.
     pub set: RecordSet,
 }

@@ -20,7 +20,7 @@ pub enum RecordSource {
     LocalIpv4,
 }
 
-pub const ALL: [RecordSource; 5] = [
+pub(crate) const ALL: [RecordSource; 5] = [
     RecordSource::PublicHostname,
     RecordSource::PublicIpv4,
     RecordSource::Ipv6,

@@ -246,12 +246,12 @@ impl NameTemplate {
 }
 
 /// The most a placeholder's value may be: one DNS label.
-pub const MAX_LABEL: usize = 63;
+pub(crate) const MAX_LABEL: usize = 63;
 
 /// Whether `value` may fill in a placeholder: after lowercasing, 1 to 63
 /// characters from `a-z 0-9 -`, not starting or ending with `-`. The error
 /// says why not, for the operator.
-pub fn check_value(value: &str) -> Result<(), String> {
+pub(crate) fn check_value(value: &str) -> Result<(), String> {
     if value.is_empty() {
         return Err("it is empty".into());
     }

@@ -2,21 +2,20 @@
 //! program calls (`Route53`), the XML models (`xml`) and the INSYNC wait
 //! (`wait`).
 
-pub mod wait;
+pub(crate) mod wait;
 pub mod xml;
 
 use crate::aws::client::{AwsClient, CallError, Operation};
 use crate::aws::retry::Deadline;
 use crate::dns::name::DnsName;
 use crate::dns::record::{Change, Existing};
-use aws_sign::sign::Scheme;
 use aws_sign::sign::sigv4::uri_encode;
 use reqwest::Method;
 use xml::{ChangeInfo, HostedZone};
 
-pub const API_VERSION: &str = "2013-04-01";
+pub(crate) const API_VERSION: &str = "2013-04-01";
 /// The service name Route 53 requests are signed for.
-pub const SERVICE: &str = "route53";
+pub(crate) const SERVICE: &str = "route53";
 /// A listing of every type at one name reads this many sets.
 const TYPES_PER_NAME: u32 = 8;
 /// Later pages at one name (routing-policy sets: up to 100 per type).
@@ -25,15 +24,15 @@ const PAGE_AT_NAME: u32 = 100;
 const MAX_PAGES_PER_NAME: u32 = 10;
 
 /// The Route 53 operations this program calls.
-pub const LIST_RESOURCE_RECORD_SETS: Operation = Operation("ListResourceRecordSets");
-pub const CHANGE_RESOURCE_RECORD_SETS: Operation = Operation("ChangeResourceRecordSets");
-pub const GET_CHANGE: Operation = Operation("GetChange");
-pub const LIST_HOSTED_ZONES_BY_NAME: Operation = Operation("ListHostedZonesByName");
+pub(crate) const LIST_RESOURCE_RECORD_SETS: Operation = Operation("ListResourceRecordSets");
+pub(crate) const CHANGE_RESOURCE_RECORD_SETS: Operation = Operation("ChangeResourceRecordSets");
+pub(crate) const GET_CHANGE: Operation = Operation("GetChange");
+pub(crate) const LIST_HOSTED_ZONES_BY_NAME: Operation = Operation("ListHostedZonesByName");
 
 /// A failed Route 53 operation: a failed call, or a change that did not
 /// reach INSYNC in time.
 #[derive(Debug, thiserror::Error)]
-pub enum Route53Error {
+pub(crate) enum Route53Error {
     #[error(transparent)]
     Call(#[from] CallError),
     #[error("change {change_id} was applied but is still PENDING after {waited_secs}s ({limit})")]
@@ -47,7 +46,7 @@ pub enum Route53Error {
 
 impl Route53Error {
     /// The AWS error code behind this error, if there is one.
-    pub fn code(&self) -> Option<&str> {
+    pub(crate) fn code(&self) -> Option<&str> {
         match self {
             Route53Error::Call(e) => e.code(),
             Route53Error::NotInSync { .. } => None,
@@ -57,37 +56,32 @@ impl Route53Error {
 
 /// Route 53's operations, each one or a few signed calls.
 #[derive(Debug)]
-pub struct Route53 {
+pub(crate) struct Route53 {
     client: AwsClient,
 }
 
 impl Route53 {
-    pub fn new(client: AwsClient) -> Self {
+    pub(crate) fn new(client: AwsClient) -> Self {
         Route53 { client }
     }
 
     /// The signed client underneath (counters, scheme).
-    pub fn client(&self) -> &AwsClient {
+    pub(crate) fn client(&self) -> &AwsClient {
         &self.client
     }
 
-    /// The scheme requests are signed with now.
-    pub fn scheme(&self) -> Scheme {
-        self.client.scheme()
-    }
-
     /// True when `auto` moved to SigV4 during this run and SigV4 then worked.
-    pub fn switched_to_sigv4(&self) -> bool {
+    pub(crate) fn switched_to_sigv4(&self) -> bool {
         self.client.switched_to_sigv4()
     }
 
     /// HTTP requests sent so far.
-    pub fn calls(&self) -> u32 {
+    pub(crate) fn calls(&self) -> u32 {
         self.client.calls()
     }
 
     /// Backoff sleeps taken so far.
-    pub fn retries(&self) -> u32 {
+    pub(crate) fn retries(&self) -> u32 {
         self.client.retries()
     }
 
@@ -96,7 +90,7 @@ impl Route53 {
     /// page of [`TYPES_PER_NAME`], and further pages only while the listing
     /// is still at `name` (many types or routing-policy sets). Never the
     /// whole zone; entries at later names are skipped unread.
-    pub async fn records_at(
+    pub(crate) async fn records_at(
         &self,
         zone: &str,
         name: &DnsName,
@@ -151,7 +145,7 @@ impl Route53 {
     }
 
     /// Submits one atomic batch.
-    pub async fn change(
+    pub(crate) async fn change(
         &self,
         zone: &str,
         comment: Option<&str>,
@@ -170,7 +164,7 @@ impl Route53 {
     }
 
     /// Where a change stands (`PENDING` or `INSYNC`).
-    pub async fn get_change(
+    pub(crate) async fn get_change(
         &self,
         id: &str,
         deadline: Deadline,
@@ -185,7 +179,7 @@ impl Route53 {
     }
 
     /// Zones whose name sorts at or after `name`, first page.
-    pub async fn hosted_zones_by_name(
+    pub(crate) async fn hosted_zones_by_name(
         &self,
         name: &DnsName,
         max_items: u32,

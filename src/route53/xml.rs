@@ -9,36 +9,42 @@ use quick_xml::escape::escape;
 use quick_xml::events::Event;
 use serde::Deserialize;
 
-pub const NAMESPACE: &str = "https://route53.amazonaws.com/doc/2013-04-01/";
+pub(crate) const NAMESPACE: &str = "https://route53.amazonaws.com/doc/2013-04-01/";
 
 /// `PENDING` or `INSYNC`, with the change id (without `/change/`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeInfo {
+    /// The change's id, without `/change/`.
     pub id: String,
+    /// `INSYNC` (else `PENDING`).
     pub insync: bool,
 }
 
 /// One hosted zone from ListHostedZonesByName.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostedZone {
+    /// The zone's id, without `/hostedzone/`.
     pub id: String,
+    /// The zone's name.
     pub name: DnsName,
+    /// A private zone (attached to VPCs).
     pub private: bool,
 }
 
+/// Why an answer could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct XmlError(String);
 
 impl XmlError {
     /// An answer that parsed but cannot be used, for this reason.
-    pub fn new(reason: impl Into<String>) -> Self {
+    pub(crate) fn new(reason: impl Into<String>) -> Self {
         XmlError(reason.into())
     }
 }
 
 /// The `ChangeResourceRecordSetsRequest` body, elements in schema order.
-pub fn change_batch(comment: Option<&str>, changes: &[Change]) -> String {
+pub(crate) fn change_batch(comment: Option<&str>, changes: &[Change]) -> String {
     let mut xml = String::with_capacity(512);
     xml.push_str(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
     xml.push('\n');
@@ -152,7 +158,9 @@ pub struct Listing {
 /// `NextRecordType` and `NextRecordIdentifier` of a truncated listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NextAtName {
+    /// `NextRecordType`.
     pub rtype: String,
+    /// `NextRecordIdentifier`, for routing-policy sets.
     pub identifier: Option<String>,
 }
 

@@ -16,13 +16,13 @@ use std::path::{Path, PathBuf};
 
 /// Permissions of the new file (before the umask): world-readable, as
 /// node_exporter and other readers expect.
-pub const MODE: u32 = 0o644;
+pub(crate) const MODE: u32 = 0o644;
 
 /// Names tried before giving up when every random name is taken.
 const ATTEMPTS: u32 = 16;
 
 /// Writes `bytes` to `path` atomically (see the module doc).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let name = path.file_name().ok_or_else(|| {
         io::Error::new(
             io::ErrorKind::InvalidInput,

@@ -20,7 +20,7 @@ use tracing::{info, warn};
 
 /// Where the current pass started: its deadline and the counters' values then.
 #[derive(Debug, Clone, Copy)]
-pub struct Pass {
+pub(crate) struct Pass {
     pub deadline: Deadline,
     pub started: Instant,
     pub api_calls: u32,
@@ -28,7 +28,7 @@ pub struct Pass {
 }
 
 #[derive(Debug)]
-pub struct Context {
+pub(crate) struct Context {
     pub config: Config,
     pub imds: Arc<Imds>,
     pub credentials: Arc<Provider>,
@@ -38,7 +38,7 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn new(config: Config, env: Env, state: StateDir) -> Result<Self, Error> {
+    pub(crate) fn new(config: Config, env: Env, state: StateDir) -> Result<Self, Error> {
         let imds = Arc::new(Imds::new(
             http::imds_client()?,
             &config.imds.endpoint,
@@ -93,7 +93,7 @@ impl Context {
     }
 
     /// Starts a new pass: a fresh deadline, counters from here.
-    pub fn begin_pass(&self) {
+    pub(crate) fn begin_pass(&self) {
         *self.pass.lock().unwrap_or_else(|p| p.into_inner()) = Pass {
             deadline: Deadline::after(self.config.deadline),
             started: Instant::now(),
@@ -102,12 +102,12 @@ impl Context {
         };
     }
 
-    pub fn pass(&self) -> Pass {
+    pub(crate) fn pass(&self) -> Pass {
         *self.pass.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// What the current pass has cost so far.
-    pub fn spent(&self) -> Spent {
+    pub(crate) fn spent(&self) -> Spent {
         let pass = self.pass();
         Spent {
             api_calls: self.route53.calls() - pass.api_calls,
@@ -117,13 +117,13 @@ impl Context {
     }
 
     /// The current pass's deadline.
-    pub fn deadline(&self) -> Deadline {
+    pub(crate) fn deadline(&self) -> Deadline {
         self.pass().deadline
     }
 
     /// Saves what this run learnt for the next boot (the SigV4 fallback).
     /// Never fails the run.
-    pub fn remember(&self) {
+    pub(crate) fn remember(&self) {
         if self.route53.switched_to_sigv4() && self.state.signing_scheme() != Some(Scheme::SigV4) {
             match self.state.save_signing_scheme(Scheme::SigV4) {
                 Ok(()) => {

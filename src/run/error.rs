@@ -15,14 +15,21 @@ use crate::route53::Route53Error;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
 pub enum Exit {
+    /// `OK`.
     Ok = 0,
+    /// `USAGE`.
     Usage = 64,
+    /// `DATAERR`.
     DataErr = 65,
+    /// `UNAVAILABLE`.
     Unavailable = 69,
     /// `CANTCREAT`: a name is owned by someone else (`on_conflict = "keep"`).
     Conflict = 73,
+    /// `TEMPFAIL`.
     TempFail = 75,
+    /// `NOPERM`.
     NoPerm = 77,
+    /// `CONFIG`.
     Config = 78,
 }
 
@@ -99,14 +106,17 @@ const fn exit_table() -> [(u8, &'static str, &'static str); 8] {
 /// Exit codes: `(code, sysexits name, meaning)`, from [`Exit`].
 pub const EXIT_CODES: &[(u8, &str, &str)] = &exit_table();
 
+/// [`Exit::Ok`].
 pub const EXIT_OK: u8 = Exit::Ok.code();
+/// [`Exit::Usage`].
 pub const EXIT_USAGE: u8 = Exit::Usage.code();
-pub const EXIT_DATAERR: u8 = Exit::DataErr.code();
-pub const EXIT_UNAVAILABLE: u8 = Exit::Unavailable.code();
+pub(crate) const EXIT_DATAERR: u8 = Exit::DataErr.code();
+pub(crate) const EXIT_UNAVAILABLE: u8 = Exit::Unavailable.code();
+/// [`Exit::TempFail`].
 pub const EXIT_TEMPFAIL: u8 = Exit::TempFail.code();
-pub const EXIT_NOPERM: u8 = Exit::NoPerm.code();
-pub const EXIT_CONFIG: u8 = Exit::Config.code();
-pub const EXIT_CONFLICT: u8 = Exit::Conflict.code();
+pub(crate) const EXIT_NOPERM: u8 = Exit::NoPerm.code();
+pub(crate) const EXIT_CONFIG: u8 = Exit::Config.code();
+pub(crate) const EXIT_CONFLICT: u8 = Exit::Conflict.code();
 
 fn no_source_message(name: &DnsName, tried: &str, only_public_hostname: bool) -> String {
     if only_public_hostname {
@@ -142,7 +152,7 @@ const REFUSAL_CODES: &[&str] = &[
 ];
 
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub(crate) enum Error {
     #[error(transparent)]
     Config(#[from] ConfigError),
     #[error(transparent)]
@@ -213,7 +223,7 @@ impl From<CallError> for Error {
 
 impl Error {
     /// The process exit code for this error.
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         match self {
             Error::Config(_) | Error::Setup(_) => EXIT_CONFIG,
             Error::Imds(e) => imds_exit(e),
@@ -236,7 +246,7 @@ impl Error {
     }
 
     /// A next step for the operator, when there is an obvious one.
-    pub fn hint(&self) -> Option<&'static str> {
+    pub(crate) fn hint(&self) -> Option<&'static str> {
         let code = match self {
             Error::Route53(e) => e.code(),
             _ => None,
@@ -324,7 +334,7 @@ fn call_exit(e: &CallError) -> u8 {
 
 /// A bad flag of the `request` command (exit 64).
 #[derive(Debug, thiserror::Error)]
-pub enum RequestError {
+pub(crate) enum RequestError {
     #[error("{0:?} is not an HTTP method")]
     Method(String),
     #[error("the path must start with '/': {0:?}")]

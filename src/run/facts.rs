@@ -14,24 +14,24 @@ use std::collections::HashMap;
 
 /// What a record should hold on this instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Desired {
+pub(crate) struct Desired {
     pub set: RecordSet,
     pub source: RecordSource,
 }
 
 /// A per-pass cache of IMDS reads.
 #[derive(Debug, Default)]
-pub struct Facts {
+pub(crate) struct Facts {
     values: HashMap<String, Option<String>>,
 }
 
 impl Facts {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Facts::default()
     }
 
     /// `/latest/<path>`, read at most once.
-    pub async fn get(
+    pub(crate) async fn get(
         &mut self,
         imds: &Imds,
         path: &str,
@@ -48,7 +48,11 @@ impl Facts {
     /// This instance's id (`i-0123456789abcdef0`). Missing or unusable is an
     /// error (exit 69): a made-up shared id would let instances take over
     /// each other's records under `on_conflict = "keep"`.
-    pub async fn instance_id(&mut self, imds: &Imds, deadline: Deadline) -> Result<String, Error> {
+    pub(crate) async fn instance_id(
+        &mut self,
+        imds: &Imds,
+        deadline: Deadline,
+    ) -> Result<String, Error> {
         let id = self
             .get(imds, "meta-data/instance-id", deadline)
             .await?
@@ -59,7 +63,7 @@ impl Facts {
     }
 
     /// The record's name with its placeholders filled in.
-    pub async fn name(
+    pub(crate) async fn name(
         &mut self,
         imds: &Imds,
         record: &Record,
@@ -97,7 +101,7 @@ impl Facts {
     /// what the name can hold when sets this program may not delete block
     /// the first (see `plan`). An invalid value of the first source is an
     /// error; an invalid later one is skipped with a warning.
-    pub async fn candidates(
+    pub(crate) async fn candidates(
         &mut self,
         imds: &Imds,
         record: &Record,

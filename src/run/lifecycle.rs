@@ -17,11 +17,11 @@ use std::time::{Duration, Instant};
 const REBOOT_TARGETS: &[&str] = &["reboot.target", "kexec.target", "soft-reboot.target"];
 
 /// How long `systemctl list-jobs` may take before it counts as no answer.
-pub const LIST_JOBS_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const LIST_JOBS_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What systemd says about the shutdown under way.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Shutdown {
+pub(crate) enum Shutdown {
     /// A reboot job is queued.
     Reboot,
     /// No reboot job: a power-off, or no shutdown at all (a manual `delete`).
@@ -31,7 +31,7 @@ pub enum Shutdown {
 }
 
 /// Asks `systemctl list-jobs`.
-pub fn shutdown_kind() -> Shutdown {
+pub(crate) fn shutdown_kind() -> Shutdown {
     ask("systemctl", LIST_JOBS_TIMEOUT)
 }
 

@@ -13,7 +13,7 @@ const LAST_SUCCESS: &str = "ec2_dns_updater_last_success_timestamp_seconds";
 
 /// What one pass did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Report {
+pub(crate) struct Report {
     pub exit_code: u8,
     pub duration: Duration,
     pub api_calls: u32,
@@ -22,7 +22,7 @@ pub struct Report {
 }
 
 /// The file's text for `report`, finished at `now`.
-pub fn render(report: &Report, now: Timestamp, previous_success: Option<i64>) -> String {
+pub(crate) fn render(report: &Report, now: Timestamp, previous_success: Option<i64>) -> String {
     let success = report.exit_code == 0;
     let last_success = if success {
         Some(now.unix())
@@ -89,14 +89,14 @@ pub fn render(report: &Report, now: Timestamp, previous_success: Option<i64>) ->
 }
 
 /// The last success time recorded in an existing file.
-pub fn previous_success(text: &str) -> Option<i64> {
+pub(crate) fn previous_success(text: &str) -> Option<i64> {
     text.lines()
         .find_map(|l| l.strip_prefix(LAST_SUCCESS)?.trim().parse().ok())
 }
 
 /// Writes the file atomically: [`atomic_file::write_atomic`] (an exclusive
 /// temporary file with a random name, fsync, rename, fsync of the directory).
-pub fn write(path: &Path, report: &Report) -> std::io::Result<()> {
+pub(crate) fn write(path: &Path, report: &Report) -> std::io::Result<()> {
     let previous = std::fs::read_to_string(path)
         .ok()
         .as_deref()

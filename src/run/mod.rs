@@ -3,16 +3,16 @@
 //! (watch), the summary (outcome), and what a boot leaves for the next
 //! (state, metrics).
 
-pub mod atomic_file;
-pub mod context;
+pub(crate) mod atomic_file;
+pub(crate) mod context;
 pub mod error;
-pub mod facts;
-pub mod lifecycle;
-pub mod metrics;
-pub mod notify;
-pub mod outcome;
-pub mod report;
-pub mod state;
-pub mod update;
-pub mod watch;
-pub mod zones;
+pub(crate) mod facts;
+pub(crate) mod lifecycle;
+pub(crate) mod metrics;
+pub(crate) mod notify;
+pub(crate) mod outcome;
+pub(crate) mod report;
+pub(crate) mod state;
+pub(crate) mod update;
+pub(crate) mod watch;
+pub(crate) mod zones;

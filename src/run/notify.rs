@@ -5,7 +5,7 @@ use std::os::unix::net::UnixDatagram;
 
 /// Sends `message` (e.g. `READY=1\nSTATUS=...`); errors are ignored, as
 /// systemd's own `sd_notify` callers do.
-pub fn notify(message: &str) {
+pub(crate) fn notify(message: &str) {
     let Some(path) = std::env::var_os("NOTIFY_SOCKET") else {
         return;
     };

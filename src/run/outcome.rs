@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Status {
+pub(crate) enum Status {
     AlreadyRight,
     /// Written; `Some(true)` once seen INSYNC, `Some(false)` when not waited for.
     Changed {
@@ -26,7 +26,7 @@ pub enum Status {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordOutcome {
+pub(crate) struct RecordOutcome {
     pub name: DnsName,
     pub rtype: String,
     /// The value before the run (`None`: no record); prefixed with its type
@@ -37,14 +37,14 @@ pub struct RecordOutcome {
 }
 
 impl RecordOutcome {
-    pub fn changed(&self) -> bool {
+    pub(crate) fn changed(&self) -> bool {
         matches!(self.status, Status::Changed { .. } | Status::Deleted)
     }
 }
 
 /// What a pass has cost so far (`Context::spent`).
 #[derive(Debug, Clone, Copy)]
-pub struct Spent {
+pub(crate) struct Spent {
     /// Route 53 HTTP requests, retries and refused attempts included.
     pub api_calls: u32,
     /// Backoff sleeps.
@@ -53,7 +53,7 @@ pub struct Spent {
 }
 
 #[derive(Debug, Clone)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub records: Vec<RecordOutcome>,
     pub dry_run: bool,
     /// Route 53 HTTP requests, retries and refused attempts included.
@@ -64,7 +64,7 @@ pub struct Outcome {
 
 impl Outcome {
     /// The outcome of a pass that cost `spent`.
-    pub fn new(records: Vec<RecordOutcome>, dry_run: bool, spent: Spent) -> Self {
+    pub(crate) fn new(records: Vec<RecordOutcome>, dry_run: bool, spent: Spent) -> Self {
         Outcome {
             records,
             dry_run,
@@ -74,12 +74,12 @@ impl Outcome {
         }
     }
 
-    pub fn changed(&self) -> usize {
+    pub(crate) fn changed(&self) -> usize {
         self.records.iter().filter(|r| r.changed()).count()
     }
 
     /// Records left alone because another instance owns them.
-    pub fn conflicts(&self) -> impl Iterator<Item = &RecordOutcome> {
+    pub(crate) fn conflicts(&self) -> impl Iterator<Item = &RecordOutcome> {
         self.records
             .iter()
             .filter(|r| matches!(r.status, Status::Conflict { .. }))

@@ -10,7 +10,7 @@ use tracing::{error, info, warn};
 
 /// Writes `metrics_file` (when configured) for the pass that just ended
 /// with `code`; a failure to write is a warning, never the run's failure.
-pub fn write_metrics(ctx: &Context, code: u8, changed: u32) {
+pub(crate) fn write_metrics(ctx: &Context, code: u8, changed: u32) {
     let Some(path) = &ctx.config.metrics_file else {
         return;
     };
@@ -28,7 +28,7 @@ pub fn write_metrics(ctx: &Context, code: u8, changed: u32) {
 }
 
 /// The summary line, with its numbers as fields for JSON logs.
-pub fn log_summary(outcome: &Outcome) {
+pub(crate) fn log_summary(outcome: &Outcome) {
     info!(
         api_calls = outcome.api_calls,
         retries = outcome.retries,
@@ -41,7 +41,9 @@ pub fn log_summary(outcome: &Outcome) {
 /// Runs `work` until it finishes or SIGTERM/SIGINT arrives. Dropping the
 /// work cancels its in-flight requests; every write is idempotent or a
 /// compare-and-swap, so a rerun converges wherever the run was cut.
-pub async fn interruptible<T>(work: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
+pub(crate) async fn interruptible<T>(
+    work: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut term), Ok(mut int)) = (
         signal(SignalKind::terminate()),
@@ -57,7 +59,7 @@ pub async fn interruptible<T>(work: impl Future<Output = Result<T, Error>>) -> R
 }
 
 /// Logs the error chain once (and a hint), returns its exit code.
-pub fn report(e: &Error) -> u8 {
+pub(crate) fn report(e: &Error) -> u8 {
     let code = e.exit_code();
     error!(exit_code = code, "{}", crate::aws::http::error_chain(e));
     if let Some(hint) = e.hint() {

@@ -11,18 +11,18 @@
 use aws_sign::sign::Scheme;
 use std::path::{Path, PathBuf};
 
-pub const DEFAULT_STATE_DIR: &str = "/var/lib/ec2-dns-updater";
+pub(crate) const DEFAULT_STATE_DIR: &str = "/var/lib/ec2-dns-updater";
 const SIGNING_FILE: &str = "signing-scheme";
 const PENDING_FILE: &str = "pending-changes";
 
 #[derive(Debug, Clone)]
-pub struct StateDir {
+pub(crate) struct StateDir {
     path: PathBuf,
 }
 
 impl StateDir {
     /// Picks the directory from the flag, the environment or the default.
-    pub fn locate(flag: Option<&Path>, state_directory_env: Option<&str>) -> Self {
+    pub(crate) fn locate(flag: Option<&Path>, state_directory_env: Option<&str>) -> Self {
         let path = match (flag, state_directory_env) {
             (Some(p), _) => p.to_owned(),
             (None, Some(env)) if !env.is_empty() => {
@@ -33,12 +33,12 @@ impl StateDir {
         StateDir { path }
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// The scheme a previous run settled on, if any.
-    pub fn signing_scheme(&self) -> Option<Scheme> {
+    pub(crate) fn signing_scheme(&self) -> Option<Scheme> {
         let text = std::fs::read_to_string(self.path.join(SIGNING_FILE)).ok()?;
         match text.trim() {
             "sigv4" => Some(Scheme::SigV4),
@@ -48,7 +48,7 @@ impl StateDir {
     }
 
     /// Remembers `scheme` (written to a temporary file, then renamed).
-    pub fn save_signing_scheme(&self, scheme: Scheme) -> std::io::Result<()> {
+    pub(crate) fn save_signing_scheme(&self, scheme: Scheme) -> std::io::Result<()> {
         self.write(SIGNING_FILE, &format!("{}\n", scheme.name()))
     }
 
@@ -58,7 +58,7 @@ impl StateDir {
     }
 
     /// Change ids submitted by earlier runs and not yet seen INSYNC.
-    pub fn pending_changes(&self) -> Vec<String> {
+    pub(crate) fn pending_changes(&self) -> Vec<String> {
         std::fs::read_to_string(self.path.join(PENDING_FILE))
             .unwrap_or_default()
             .lines()
@@ -70,7 +70,7 @@ impl StateDir {
 
     /// Keeps `id` until it is INSYNC. A state directory that cannot be
     /// written is a warning: the wait in this run still happens.
-    pub fn remember_pending_change(&self, id: &str) {
+    pub(crate) fn remember_pending_change(&self, id: &str) {
         let mut ids = self.pending_changes();
         if !ids.iter().any(|i| i == id) {
             ids.push(id.to_owned());
@@ -79,7 +79,7 @@ impl StateDir {
     }
 
     /// `id` is INSYNC (or unknown to Route 53).
-    pub fn forget_pending_change(&self, id: &str) {
+    pub(crate) fn forget_pending_change(&self, id: &str) {
         let ids: Vec<String> = self
             .pending_changes()
             .into_iter()
@@ -89,7 +89,7 @@ impl StateDir {
     }
 
     /// Every remembered change is INSYNC.
-    pub fn forget_pending_changes(&self) {
+    pub(crate) fn forget_pending_changes(&self) {
         self.save_pending(&[]);
     }
 

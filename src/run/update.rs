@@ -28,10 +28,10 @@ use tracing::{debug, info, warn};
 
 /// Reads, decisions and a batch, at most this many times per zone when
 /// compare-and-swap batches keep losing races.
-pub const MAX_ROUNDS: u32 = 3;
+pub(crate) const MAX_ROUNDS: u32 = 3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
+pub(crate) enum Mode {
     /// Point the records at this instance.
     Update,
     /// Remove the records that still point at this instance.
@@ -40,7 +40,7 @@ pub enum Mode {
 
 /// One configured record, resolved for this pass.
 #[derive(Debug, Clone)]
-pub struct Target {
+pub(crate) struct Target {
     pub record: Record,
     pub zone: Zone,
     /// The preferred value: the first source IMDS has a value for.
@@ -54,7 +54,7 @@ pub struct Target {
 
 impl Target {
     /// The preferred value, then the fallbacks.
-    pub fn candidates(&self) -> impl Iterator<Item = &Desired> {
+    pub(crate) fn candidates(&self) -> impl Iterator<Item = &Desired> {
         std::iter::once(&self.desired).chain(&self.fallbacks)
     }
 }
@@ -62,7 +62,7 @@ impl Target {
 /// Fills in names, desired values and zones for every record. Names are
 /// filled in and checked for every record (IMDS reads only) before the first
 /// Route 53 call, so a bad name never follows a half-made lookup.
-pub async fn targets(
+pub(crate) async fn targets(
     ctx: &Context,
     facts: &mut Facts,
     zones: &mut Zones,
@@ -111,7 +111,10 @@ pub async fn targets(
 
 /// What this instance is and what its records should hold, from IMDS (and
 /// zone lookups). Cheap when zones are already resolved: IMDS reads only.
-pub async fn gather(ctx: &Context, zones: &mut Zones) -> Result<(String, Vec<Target>), Error> {
+pub(crate) async fn gather(
+    ctx: &Context,
+    zones: &mut Zones,
+) -> Result<(String, Vec<Target>), Error> {
     let mut facts = Facts::new();
     let instance_id = facts.instance_id(&ctx.imds, ctx.deadline()).await?;
     let targets = targets(ctx, &mut facts, zones).await?;
@@ -119,7 +122,7 @@ pub async fn gather(ctx: &Context, zones: &mut Zones) -> Result<(String, Vec<Tar
 }
 
 /// Runs one pass (or, with `dry_run`, prints the plan to `out` and writes nothing).
-pub async fn run(
+pub(crate) async fn run(
     ctx: &Context,
     mode: Mode,
     dry_run: bool,
@@ -130,7 +133,7 @@ pub async fn run(
 }
 
 /// Reads the zones, decides, writes and waits, for already gathered targets.
-pub async fn apply(
+pub(crate) async fn apply(
     ctx: &Context,
     mode: Mode,
     instance_id: &str,
@@ -204,7 +207,7 @@ fn zones_in_order(targets: &[Target]) -> Vec<String> {
 /// What the zone holds for a target: the sets at its name, every type (one
 /// listing: a type switch, and the types the run must never delete, are
 /// seen from the same call), and, in `keep` mode, its owner record.
-pub async fn observe(ctx: &Context, zone: &str, target: &Target) -> Result<Observed, Error> {
+pub(crate) async fn observe(ctx: &Context, zone: &str, target: &Target) -> Result<Observed, Error> {
     let name = &target.desired.set.name;
     let sets = ctx
         .route53
@@ -256,7 +259,7 @@ fn decide<'t>(
 }
 
 /// The batch comment: who wrote the change.
-pub fn comment(instance_id: &str) -> String {
+pub(crate) fn comment(instance_id: &str) -> String {
     format!("ec2-dns-updater on {instance_id}")
 }
 

@@ -32,7 +32,7 @@ fn fingerprint(targets: &[Target]) -> Vec<(String, String, u32, String)> {
 
 /// Runs until SIGTERM/SIGINT (exit 0). A failed pass is logged and retried
 /// at the next interval.
-pub async fn run(ctx: &Context, interval: Duration) -> Result<u8, Error> {
+pub(crate) async fn run(ctx: &Context, interval: Duration) -> Result<u8, Error> {
     match report::interruptible(passes(ctx, interval)).await {
         Err(Error::Interrupted { signal }) => {
             info!(signal, "stopping");

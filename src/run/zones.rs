@@ -14,23 +14,23 @@ use tracing::info;
 const LOOKUP_PAGE: u32 = 10;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Zone {
+pub(crate) struct Zone {
     pub id: String,
     /// Known when the zone was given by name.
     pub name: Option<DnsName>,
 }
 
 #[derive(Debug, Default)]
-pub struct Zones {
+pub(crate) struct Zones {
     resolved: HashMap<ZoneRef, Zone>,
 }
 
 impl Zones {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Zones::default()
     }
 
-    pub async fn resolve(
+    pub(crate) async fn resolve(
         &mut self,
         route53: &Route53,
         zone: &ZoneRef,

@@ -13,14 +13,14 @@ use std::path::PathBuf;
 use tracing::{info, warn};
 
 /// The file name a systemd `LoadCredential=` line should use.
-pub const SYSTEMD_CREDENTIAL_NAME: &str = "aws-credentials";
+pub(crate) const SYSTEMD_CREDENTIAL_NAME: &str = "aws-credentials";
 /// Role credentials are replaced this long before their `Expiration`; IMDS
 /// publishes new ones at least 5 minutes before the old ones expire.
-pub const REFRESH_MARGIN_SECS: i64 = 5 * 60;
+pub(crate) const REFRESH_MARGIN_SECS: i64 = 5 * 60;
 
 /// The environment the chain looks at, captured once (tests build their own).
 #[derive(Debug, Clone, Default)]
-pub struct Env {
+pub(crate) struct Env {
     pub access_key_id: Option<String>,
     pub secret_access_key: Option<Secret>,
     pub session_token: Option<Secret>,
@@ -31,7 +31,7 @@ pub struct Env {
 }
 
 impl Env {
-    pub fn from_process() -> Self {
+    pub(crate) fn from_process() -> Self {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
         Env {
             access_key_id: var("AWS_ACCESS_KEY_ID"),
@@ -47,7 +47,7 @@ impl Env {
 
 /// Where the credentials in use came from (for logs; never the keys).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
+pub(crate) enum Source {
     Environment,
     SystemdCredential { path: PathBuf },
     SharedFile { path: PathBuf, profile: String },
@@ -70,7 +70,7 @@ impl fmt::Display for Source {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum CredentialError {
+pub(crate) enum CredentialError {
     #[error(
         "only one of AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY is set: set both, or neither to use the instance role"
     )]
@@ -87,13 +87,13 @@ pub enum CredentialError {
 
 /// The chain plus a cache of what it found.
 #[derive(Debug)]
-pub struct Provider {
+pub(crate) struct Provider {
     env: Env,
     cached: tokio::sync::Mutex<Option<(Credentials, Source)>>,
 }
 
 impl Provider {
-    pub fn new(env: Env) -> Self {
+    pub(crate) fn new(env: Env) -> Self {
         Provider {
             env,
             cached: tokio::sync::Mutex::new(None),
@@ -103,7 +103,7 @@ impl Provider {
     /// Credentials valid for at least a few more minutes at `now`: the
     /// corrected time (the system clock plus the offset learnt from Route 53),
     /// since `Expiration` is AWS's time, not this clock's.
-    pub async fn get(
+    pub(crate) async fn get(
         &self,
         imds: &Imds,
         deadline: Deadline,
@@ -136,7 +136,7 @@ impl Provider {
     }
 
     /// Drops cached credentials (after `ExpiredToken`): the next `get` asks again.
-    pub async fn invalidate(&self) {
+    pub(crate) async fn invalidate(&self) {
         *self.cached.lock().await = None;
     }
 

@@ -8,11 +8,11 @@
 //!    `~/.aws/credentials`, profile `AWS_PROFILE` or `default`;
 //! 4. the instance role, from IMDS `iam/security-credentials/`.
 
-pub mod chain;
+pub(crate) mod chain;
 pub mod profile;
 pub mod role;
 
-pub use chain::{CredentialError, Env, Provider, Source};
+pub(crate) use chain::{CredentialError, Env, Provider};
 
 pub use aws_sign::Credentials;
 
@@ -24,18 +24,18 @@ use std::sync::Arc;
 /// What a signed client asks for credentials: the chain, with the IMDS
 /// session its instance-role step reads. Cheap to clone.
 #[derive(Debug, Clone)]
-pub struct CredentialSource {
+pub(crate) struct CredentialSource {
     provider: Arc<Provider>,
     imds: Arc<Imds>,
 }
 
 impl CredentialSource {
-    pub fn new(provider: Arc<Provider>, imds: Arc<Imds>) -> Self {
+    pub(crate) fn new(provider: Arc<Provider>, imds: Arc<Imds>) -> Self {
         CredentialSource { provider, imds }
     }
 
     /// Credentials valid for a few more minutes at `now` (see [`Provider::get`]).
-    pub async fn get(
+    pub(crate) async fn get(
         &self,
         deadline: Deadline,
         now: Timestamp,
@@ -44,7 +44,7 @@ impl CredentialSource {
     }
 
     /// Drops the cached credentials: the next `get` asks the chain again.
-    pub async fn invalidate(&self) {
+    pub(crate) async fn invalidate(&self) {
         self.provider.invalidate().await;
     }
 }

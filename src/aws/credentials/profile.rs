@@ -24,35 +24,57 @@ const UNSUPPORTED_KEYS: &[&str] = &[
     "web_identity_token_file",
 ];
 
+/// Why the shared credentials file cannot give credentials.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
+    /// The file exists but cannot be read.
     #[error("cannot read the shared credentials file {path}: {source}")]
     Read {
+        /// The file.
         path: PathBuf,
+        /// What reading it said.
         source: std::io::Error,
     },
+    /// A line is neither a section, a `key = value` nor a comment.
     #[error("the shared credentials file {path} is malformed at line {line}: {problem}")]
     Malformed {
+        /// The file.
         path: PathBuf,
+        /// The line, from 1.
         line: usize,
+        /// What is wrong with it.
         problem: &'static str,
     },
     #[error(
         "profile [{profile}] is not in the shared credentials file {path} (AWS_PROFILE names it)"
     )]
-    NotFound { path: PathBuf, profile: String },
+    /// `AWS_PROFILE` names a profile the file does not have.
+    NotFound {
+        /// The file.
+        path: PathBuf,
+        /// The profile asked for.
+        profile: String,
+    },
+    /// The profile lacks a key.
     #[error("profile [{profile}] in {path} has no {missing}")]
     Incomplete {
+        /// The file.
         path: PathBuf,
+        /// The profile.
         profile: String,
+        /// The missing key.
         missing: &'static str,
     },
     #[error(
         "profile [{profile}] in {path} uses {key}, which this program does not support: give it aws_access_key_id and aws_secret_access_key, or use the instance role"
     )]
+    /// The profile gets its credentials in a way this program does not implement.
     Unsupported {
+        /// The file.
         path: PathBuf,
+        /// The profile.
         profile: String,
+        /// The unsupported key (`role_arn`, `credential_process`...).
         key: &'static str,
     },
 }

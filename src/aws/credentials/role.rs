@@ -16,20 +16,33 @@ use aws_sign::secret::Secret;
 use aws_sign::timestamp::Timestamp;
 use serde::Deserialize;
 
-pub const ROLE_LIST_PATH: &str = "meta-data/iam/security-credentials/";
+pub(crate) const ROLE_LIST_PATH: &str = "meta-data/iam/security-credentials/";
 
+/// Why the instance role cannot give credentials.
 #[derive(Debug, thiserror::Error)]
 pub enum RoleError {
+    /// IMDS lists no role.
     #[error("no instance role is attached (IMDS {ROLE_LIST_PATH} is empty)")]
     NoRole,
+    /// IMDS answered with a `Code` other than `Success`.
     #[error("the instance role {role} cannot be used: IMDS says {code}: {message}")]
     NotSuccess {
+        /// The role's name.
         role: String,
+        /// The document's `Code`.
         code: String,
+        /// The document's `Message`.
         message: String,
     },
+    /// The document is not the JSON IMDS serves.
     #[error("the credentials document for role {role} is malformed: {reason}")]
-    Malformed { role: String, reason: String },
+    Malformed {
+        /// The role's name.
+        role: String,
+        /// What is wrong with the document.
+        reason: String,
+    },
+    /// IMDS itself failed.
     #[error(transparent)]
     Imds(#[from] ImdsError),
 }
@@ -46,7 +59,10 @@ struct Document {
 }
 
 /// The role name and its current credentials.
-pub async fn fetch(imds: &Imds, deadline: Deadline) -> Result<(String, Credentials), RoleError> {
+pub(crate) async fn fetch(
+    imds: &Imds,
+    deadline: Deadline,
+) -> Result<(String, Credentials), RoleError> {
     let listing = imds.get(ROLE_LIST_PATH, deadline).await?;
     let role = listing
         .as_deref()

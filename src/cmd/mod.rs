@@ -5,7 +5,7 @@ use crate::aws::credentials::Env;
 use crate::cmd::cli::{Cli, Command};
 use crate::config::{Config, ConfigError};
 use crate::run::context::Context;
-use crate::run::error::{EXIT_OK, Error};
+use crate::run::error::Error;
 use crate::run::report::{interruptible, report};
 use crate::run::state::StateDir;
 use request::Request;
@@ -30,9 +30,7 @@ async fn dispatch(cli: &Cli) -> Result<u8, Error> {
     let command = cli.command.as_ref().unwrap_or(&Command::Update);
     let config = load_config(cli, command)?;
     if let Command::Policy { allow_delete } = command {
-        let doc = policy::document(&config, *allow_delete);
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
-        return Ok(EXIT_OK);
+        return Ok(policy::run(&config, *allow_delete));
     }
     let state = StateDir::locate(
         cli.state_dir.as_deref(),

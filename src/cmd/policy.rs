@@ -22,6 +22,7 @@
 
 use crate::config::{Config, OnConflict, Record, ZoneRef};
 use crate::dns::plan::OWNER_PREFIX;
+use crate::run::error::EXIT_OK;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
@@ -62,6 +63,13 @@ fn add_record(needs: &mut ZoneNeeds, record: &Record, allow_delete: bool) {
         needs.types.insert("TXT");
     }
     needs.names.insert(name);
+}
+
+/// Prints the policy document for `config` as JSON; returns the exit code.
+pub(crate) fn run(config: &Config, allow_delete: bool) -> u8 {
+    let doc = document(config, allow_delete);
+    println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    EXIT_OK
 }
 
 /// The policy document.

@@ -20,7 +20,7 @@
 //! Backoff is exponential with full jitter (each sleep uniform in
 //! `[0, min(cap, base·2^n)]`), and every wait is cut short by the run's
 //! deadline: when it passes, the run ends with the last error (exit 75).
-//! The table above is [`ROUTE53_ERROR_CODES`] plus [`route53_action`]'s status
+//! The table above is [`ROUTE53_ERROR_CODES`] plus `route53_action`'s status
 //! rules: a unit test below checks that every code in one is in the other with
 //! the same action, and a test in `tests/it/docs.rs` checks the README's copy.
 
@@ -40,7 +40,7 @@ pub enum Action {
     SchemeRefused,
     /// AWS refused the credentials or the permission, which right after an
     /// IAM change is often temporary: retry a bounded few times
-    /// ([`IAM_SETTLE_DELAYS`]), then fail.
+    /// (`IAM_SETTLE_DELAYS`), then fail.
     SettleIam,
     /// Give up: retrying cannot help.
     Fail,

@@ -3,8 +3,8 @@
 
 use clap::Parser;
 use clap::error::ErrorKind;
-use ec2_dns_updater::cli::Cli;
-use ec2_dns_updater::error::{EXIT_TEMPFAIL, EXIT_USAGE};
+use ec2_dns_updater::cmd::cli::Cli;
+use ec2_dns_updater::run::error::{EXIT_TEMPFAIL, EXIT_USAGE};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -19,7 +19,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    ec2_dns_updater::logging::init(cli.verbosity(), cli.log_format);
+    ec2_dns_updater::cmd::logging::init(cli.verbosity(), cli.log_format);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -30,5 +30,5 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_TEMPFAIL);
         }
     };
-    ExitCode::from(runtime.block_on(ec2_dns_updater::app::run(cli)))
+    ExitCode::from(runtime.block_on(ec2_dns_updater::cmd::run(cli)))
 }

@@ -8,7 +8,7 @@
 //! at exit).
 #![no_main]
 
-use ec2_dns_updater::credentials::profile;
+use ec2_dns_updater::aws::credentials::profile;
 use libfuzzer_sys::fuzz_target;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

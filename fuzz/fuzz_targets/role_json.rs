@@ -10,7 +10,7 @@
 //! are allowed to appear: a run that is part of one of them is not a leak.
 #![no_main]
 
-use ec2_dns_updater::credentials::role;
+use ec2_dns_updater::aws::credentials::role;
 use libfuzzer_sys::fuzz_target;
 use serde::Deserialize;
 

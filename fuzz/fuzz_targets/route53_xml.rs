@@ -11,12 +11,12 @@ fuzz_target!(|data: &[u8]| {
     let body = body.as_ref();
 
     let _ = xml::root_name(body);
-    let name = ec2_dns_updater::dns_name::DnsName::parse("web.example.com").expect("valid");
+    let name = ec2_dns_updater::dns::name::DnsName::parse("web.example.com").expect("valid");
     if let Ok(listing) = xml::parse_list(body, &name) {
         for set in &listing.sets {
             // Whatever parsed must be usable by the rest of the program, and
             // only sets at the name asked for are returned.
-            if let xml::Existing::Simple(s) = set {
+            if let ec2_dns_updater::dns::record::Existing::Simple(s) = set {
                 let _ = s.values_text();
                 assert_eq!(s.name, name);
             }

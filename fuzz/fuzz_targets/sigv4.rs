@@ -6,9 +6,9 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
-use ec2_dns_updater::credentials::Credentials;
-use ec2_dns_updater::sign::{self, Scheme, SignableRequest, aws3_https, sigv4};
-use ec2_dns_updater::timestamp::Timestamp;
+use aws_sign::Credentials;
+use aws_sign::Timestamp;
+use aws_sign::sign::{self, Scheme, SignableRequest, aws3_https, sigv4};
 use libfuzzer_sys::fuzz_target;
 
 /// Seconds since the epoch are kept within ±10^11 (±3000 years).

@@ -4,7 +4,7 @@
 //! itself.
 #![no_main]
 
-use ec2_dns_updater::timestamp::Timestamp;
+use aws_sign::Timestamp;
 use libfuzzer_sys::fuzz_target;
 
 const RANGE: i64 = 100_000_000_000;

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Writes fuzz/seeds/sigv4/: real requests from vectors/, encoded the
+"""Writes fuzz/seeds/sigv4/: real requests from crates/aws-sign/vectors/, encoded the
 way `arbitrary` 1.x decodes the `Input` struct of fuzz_targets/sigv4.rs.
 
 Run from anywhere: python3 fuzz/tools/gen_sigv4_seeds.py [VECTORS_DIR]
-(default: vectors/ at the root of the repository).
+(default: crates/aws-sign/vectors/ in the repository).
 
 The encoding (arbitrary 1.x, `Unstructured`):
 - `&str` / `&[u8]`: a length taken from the END of the data (1 byte while at
@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "seeds", "sigv4")
-VECTORS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "vectors")
+VECTORS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "crates", "aws-sign", "vectors")
 
 
 def encode(ops):

@@ -1,7 +1,7 @@
 //! The simulated clock: the real clock shifted by a skew that tests can
 //! change while the simulator runs (AWS's clock, as the instance sees it).
 
-use ec2_dns_updater::timestamp::Timestamp;
+use aws_sign::Timestamp;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -19,7 +19,7 @@ use crate::faults::Fault;
 use crate::ratelimit::RateLimit;
 use crate::record::RecordSet;
 use crate::route53::operation::Operation;
-use ec2_dns_updater::credentials::Credentials;
+use aws_sign::Credentials;
 use std::time::Duration;
 use thiserror::Error;
 

@@ -1,7 +1,6 @@
-//! The updater's plain data types that the simulator's newer parts use
-//! (credentials, timestamps), imported in this one place. No
-//! signing code comes from the updater: the signature checks are the
+//! The plain data types the simulator shares with the updater (credentials,
+//! timestamps), from the leaf crate `aws-sign`, imported in this one place.
+//! No signing code comes from there: the signature checks are the
 //! simulator's own (`route53::auth`, `sigv4`).
 
-pub(crate) use ec2_dns_updater::credentials::Credentials;
-pub(crate) use ec2_dns_updater::timestamp::Timestamp;
+pub(crate) use aws_sign::{Credentials, Timestamp};

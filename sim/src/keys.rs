@@ -3,9 +3,9 @@
 //! usable until it expires, then answers `ExpiredToken`).
 
 use crate::log::lock;
-use ec2_dns_updater::credentials::Credentials;
-use ec2_dns_updater::secret::Secret;
-use ec2_dns_updater::timestamp::Timestamp;
+use aws_sign::Credentials;
+use aws_sign::Secret;
+use aws_sign::Timestamp;
 use std::collections::HashMap;
 use std::sync::Mutex;
 

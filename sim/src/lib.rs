@@ -56,13 +56,13 @@ pub mod sim;
 mod state;
 mod tls;
 
+pub use aws_sign::Credentials;
 pub use config::{
     AssumableRole, Ec2Config, ImdsConfig, InstanceState, InterruptionAction, IpStack, Propagation,
     PutBehaviour, Route53Config, STATIC_ACCESS_KEY_ID, STATIC_SECRET_ACCESS_KEY, STATIC_USER_ARN,
     SchemeAcceptance, SimConfig, SpotAction, StsConfig, TlsConfig, TokenMode, ZoneAccess,
     ZoneConfig, instance_role_arn,
 };
-pub use ec2_dns_updater::credentials::Credentials;
 pub use faults::{Fault, FaultKind, FaultTarget};
 pub use log::{AuthScheme, RequestLog, Service, Stats};
 pub use ratelimit::RateLimit;

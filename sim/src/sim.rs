@@ -7,7 +7,7 @@ use crate::record::RecordSet;
 use crate::server::{self, Handler, Listener};
 use crate::state::State;
 use crate::tls;
-use ec2_dns_updater::credentials::Credentials;
+use aws_sign::Credentials;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;

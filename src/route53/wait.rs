@@ -10,19 +10,19 @@
 //! immediate GetChange is almost always PENDING, and in a fleet sharing the
 //! account's request budget it would cost every instance one more call.
 
-use super::client::{Route53, Route53Error};
-use crate::retry::Deadline;
+use super::{Route53, Route53Error};
+use crate::aws::retry::Deadline;
 use std::time::Duration;
 use tokio::time::Instant;
 use tracing::debug;
 
 /// Seconds after the change at which GetChange is called.
-pub const POLL_AT: [u64; 11] = [1, 3, 6, 10, 15, 21, 28, 36, 45, 55, 61];
+pub(crate) const POLL_AT: [u64; 11] = [1, 3, 6, 10, 15, 21, 28, 36, 45, 55, 61];
 /// After the last entry of [`POLL_AT`], one poll every this long.
-pub const LATE_POLL_INTERVAL: Duration = Duration::from_secs(10);
+pub(crate) const LATE_POLL_INTERVAL: Duration = Duration::from_secs(10);
 
 /// The interval before poll `n` (0-based).
-pub fn poll_interval(n: u32) -> Duration {
+pub(crate) fn poll_interval(n: u32) -> Duration {
     let n = n as usize;
     match (
         n.checked_sub(1).and_then(|p| POLL_AT.get(p)),
@@ -36,14 +36,14 @@ pub fn poll_interval(n: u32) -> Duration {
 
 /// How a wait ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Waited {
+pub(crate) struct Waited {
     pub polls: u32,
     pub elapsed: Duration,
 }
 
 /// Polls GetChange until INSYNC, for at most `timeout` (and never past
 /// `deadline`); GetChange retries stay inside that window too.
-pub async fn until_insync(
+pub(crate) async fn until_insync(
     route53: &Route53,
     change_id: &str,
     timeout: Duration,

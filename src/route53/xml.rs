@@ -2,112 +2,49 @@
 //! answers we read. Parsing never panics; a malformed answer is an error that
 //! says what was wrong.
 
-use crate::dns_name::DnsName;
+pub use crate::aws::client::AwsError;
+use crate::dns::name::DnsName;
+use crate::dns::record::{Change, Existing, RecordSet};
 use quick_xml::escape::escape;
 use quick_xml::events::Event;
 use serde::Deserialize;
 
-pub const NAMESPACE: &str = "https://route53.amazonaws.com/doc/2013-04-01/";
-
-/// A simple (non-alias, no routing policy) record set.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordSet {
-    pub name: DnsName,
-    pub rtype: String,
-    pub ttl: u32,
-    pub values: Vec<String>,
-}
-
-impl RecordSet {
-    /// The values as one line, for messages (`a, b`).
-    pub fn values_text(&self) -> String {
-        self.values.join(", ")
-    }
-}
-
-/// What a listing returned for a name and type.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Existing {
-    /// A simple record set we can compare and replace.
-    Simple(RecordSet),
-    /// An alias or routing-policy record (weighted, latency, ...): this program
-    /// does not manage those.
-    Special {
-        name: DnsName,
-        rtype: String,
-        kind: &'static str,
-    },
-}
-
-impl Existing {
-    /// The set's type (`A`, `CNAME`, `MX`, ...).
-    pub fn rtype(&self) -> &str {
-        match self {
-            Existing::Simple(set) => &set.rtype,
-            Existing::Special { rtype, .. } => rtype,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChangeAction {
-    Create,
-    Delete,
-    Upsert,
-}
-
-impl ChangeAction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChangeAction::Create => "CREATE",
-            ChangeAction::Delete => "DELETE",
-            ChangeAction::Upsert => "UPSERT",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Change {
-    pub action: ChangeAction,
-    pub set: RecordSet,
-}
+pub(crate) const NAMESPACE: &str = "https://route53.amazonaws.com/doc/2013-04-01/";
 
 /// `PENDING` or `INSYNC`, with the change id (without `/change/`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeInfo {
+    /// The change's id, without `/change/`.
     pub id: String,
+    /// `INSYNC` (else `PENDING`).
     pub insync: bool,
-}
-
-/// The body of an error answer: `ErrorResponse` or `InvalidChangeBatch`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct AwsError {
-    pub code: Option<String>,
-    pub message: String,
-    pub request_id: Option<String>,
 }
 
 /// One hosted zone from ListHostedZonesByName.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostedZone {
+    /// The zone's id, without `/hostedzone/`.
     pub id: String,
+    /// The zone's name.
     pub name: DnsName,
+    /// A private zone (attached to VPCs).
     pub private: bool,
 }
 
+/// Why an answer could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct XmlError(String);
 
 impl XmlError {
     /// An answer that parsed but cannot be used, for this reason.
-    pub fn new(reason: impl Into<String>) -> Self {
+    pub(crate) fn new(reason: impl Into<String>) -> Self {
         XmlError(reason.into())
     }
 }
 
 /// The `ChangeResourceRecordSetsRequest` body, elements in schema order.
-pub fn change_batch(comment: Option<&str>, changes: &[Change]) -> String {
+pub(crate) fn change_batch(comment: Option<&str>, changes: &[Change]) -> String {
     let mut xml = String::with_capacity(512);
     xml.push_str(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
     xml.push('\n');
@@ -221,7 +158,9 @@ pub struct Listing {
 /// `NextRecordType` and `NextRecordIdentifier` of a truncated listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NextAtName {
+    /// `NextRecordType`.
     pub rtype: String,
+    /// `NextRecordIdentifier`, for routing-policy sets.
     pub identifier: Option<String>,
 }
 
@@ -453,6 +392,7 @@ fn excerpt(body: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dns::record::ChangeAction;
 
     fn set(name: &str, value: &str) -> RecordSet {
         RecordSet {

@@ -2,10 +2,10 @@
 //! example configs are checked against the code.
 
 use clap::CommandFactory;
-use ec2_dns_updater::cli::Cli;
+use ec2_dns_updater::aws::retry::{Action, ROUTE53_ERROR_CODES};
+use ec2_dns_updater::cmd::cli::Cli;
 use ec2_dns_updater::config::Config;
-use ec2_dns_updater::error::EXIT_CODES;
-use ec2_dns_updater::retry::{Action, ROUTE53_ERROR_CODES};
+use ec2_dns_updater::run::error::EXIT_CODES;
 use std::path::Path;
 
 fn readme() -> String {
@@ -157,13 +157,16 @@ fn repository_is_self_contained() {
         found.is_empty(),
         "references outside the repository:\n{found:#?}"
     );
-    let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors");
+    let vectors = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/aws-sign/vectors");
     for file in [
         "README.md",
         "aws4_testsuite/LICENSE",
         "aws4_testsuite/NOTICE",
     ] {
-        assert!(vectors.join(file).is_file(), "vectors/{file} is missing");
+        assert!(
+            vectors.join(file).is_file(),
+            "crates/aws-sign/vectors/{file} is missing"
+        );
     }
 }
 

@@ -259,7 +259,7 @@ fn render() -> String {
          log line. The tests set short `deadline`, `imds.wait_timeout` and\n\
          `route53.wait_timeout` values to stay fast; with the defaults (600 s,\n\
          60 s, 300 s) the same faults take correspondingly longer to give up.\n\
-         The retry policy itself is the table in `src/retry.rs` (and the README).\n\
+         The retry policy itself is the table in `src/aws/retry.rs` (and the README).\n\
          \n\
          Reproduce (all scenarios, about 40 s on 2 cores; the tests mostly wait,\n\
          so `-- --test-threads 8` takes about 20 s):\n\

@@ -7,6 +7,5 @@ mod proxy;
 mod records;
 mod safety;
 mod secrets;
-mod signing_vectors;
 mod update;
 mod util;

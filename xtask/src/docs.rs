@@ -1,11 +1,11 @@
 //! Man pages and shell completions, generated from the program's own clap
-//! definition ([`ec2_dns_updater::cli::Cli`]): a new subcommand or flag shows
+//! definition ([`ec2_dns_updater::cmd::cli::Cli`]): a new subcommand or flag shows
 //! up in both without touching this file.
 
 use crate::Result;
 use clap::CommandFactory;
 use clap_complete::Shell;
-use ec2_dns_updater::cli::Cli;
+use ec2_dns_updater::cmd::cli::Cli;
 use flate2::{Compression, GzBuilder};
 use roff::{Roff, italic, roman};
 use std::fs;

@@ -2,7 +2,7 @@
 //! `.cargo/config.toml` for `cargo run -p xtask --`).
 //!
 //! - `man OUT_DIR`: one man page per command and subcommand, generated from
-//!   [`ec2_dns_updater::cli::Cli`], so new subcommands appear by themselves.
+//!   [`ec2_dns_updater::cmd::cli::Cli`], so new subcommands appear by themselves.
 //! - `completions OUT_DIR`: bash, zsh and fish completions, from the same.
 //! - `dist`: everything a release needs, in `target/dist/`: static musl
 //!   binaries for x86_64 and aarch64, man pages, completions, and a .deb and an

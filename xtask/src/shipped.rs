@@ -6,7 +6,7 @@
 #[cfg(test)]
 mod unit {
     use ec2_dns_updater::config::{DEFAULT_CONFIG_PATH, DEFAULT_DEADLINE};
-    use ec2_dns_updater::error::{EXIT_CODES, EXIT_OK, EXIT_TEMPFAIL};
+    use ec2_dns_updater::run::error::{EXIT_CODES, EXIT_OK, EXIT_TEMPFAIL};
     use std::collections::BTreeSet;
 
     const UNIT: &str = include_str!("../../systemd/ec2-dns-updater.service");

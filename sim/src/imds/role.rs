@@ -8,8 +8,8 @@ use crate::config::{ACCOUNT_ID, ImdsConfig};
 use crate::http::{random_base64, random_upper};
 use crate::keys::KeyStore;
 use crate::log::lock;
-use ec2_dns_updater::credentials::Credentials;
-use ec2_dns_updater::timestamp::Timestamp;
+use aws_sign::Credentials;
+use aws_sign::Timestamp;
 use std::sync::Mutex;
 
 /// Rotate when fewer than this many seconds remain (AWS: "at least 5 minutes").

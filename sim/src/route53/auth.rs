@@ -22,7 +22,7 @@ use crate::config::SchemeAcceptance;
 use crate::keys::{KeyStore, KnownKey};
 use crate::log::AuthScheme;
 use crate::sigv4::{self, AWS3_PREFIX, SIGV4_ALGORITHM};
-use ec2_dns_updater::timestamp::Timestamp;
+use aws_sign::Timestamp;
 use http::HeaderMap;
 
 /// How far a request's time may be from the simulated clock.
@@ -363,8 +363,8 @@ fn signature_message(message: String) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ec2_dns_updater::credentials::Credentials;
-    use ec2_dns_updater::sign::{Scheme, SignableRequest, sign};
+    use aws_sign::Credentials;
+    use aws_sign::sign::{Scheme, SignableRequest, sign};
     use http::HeaderValue;
 
     const HOST: &str = "127.0.0.1:8053";

@@ -1,0 +1,10 @@
+//! Talking to AWS: HTTP clients, the IMDS session, the credential chain,
+//! retry policy and deadlines, clock-skew correction. Signing itself is the
+//! `aws_sign` crate. Knows nothing of records or of the config file.
+
+pub(crate) mod client;
+pub(crate) mod clock;
+pub mod credentials;
+pub(crate) mod http;
+pub(crate) mod imds;
+pub mod retry;

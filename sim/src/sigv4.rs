@@ -384,7 +384,7 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     fn vectors() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors")
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/aws-sign/vectors")
     }
 
     #[test]

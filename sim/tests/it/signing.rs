@@ -10,8 +10,8 @@ use ec2_dns_updater::timestamp::Timestamp;
 use serde_json::Value;
 
 fn cases() -> Vec<Value> {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors/route53_signing.json");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../crates/aws-sign/vectors/route53_signing.json");
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     doc["cases"].as_array().unwrap().clone()
 }

@@ -14,6 +14,15 @@ use std::path::{Path, PathBuf};
 pub(crate) const DEFAULT_STATE_DIR: &str = "/var/lib/ec2-dns-updater";
 const SIGNING_FILE: &str = "signing-scheme";
 const PENDING_FILE: &str = "pending-changes";
+const WRITTEN_FILE: &str = "written-records";
+
+/// A single-value record set this instance wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Written {
+    pub(crate) rtype: String,
+    pub(crate) ttl: u32,
+    pub(crate) value: String,
+}
 
 #[derive(Debug, Clone)]
 pub(crate) struct StateDir {
@@ -93,6 +102,57 @@ impl StateDir {
         self.save_pending(&[]);
     }
 
+    /// What this instance last wrote at `name` in `zone`: type, TTL, value.
+    pub(crate) fn last_written(&self, zone: &str, name: &str) -> Option<Written> {
+        self.written()
+            .into_iter()
+            .find_map(|(z, n, w)| (z == zone && n == name).then_some(w))
+    }
+
+    /// Remembers what this instance wrote at `name` (replacing what it
+    /// remembered there), or, with `None`, that it removed it.
+    pub(crate) fn remember_written(&self, zone: &str, name: &str, written: Option<Written>) {
+        let mut lines: Vec<(String, String, Written)> = self
+            .written()
+            .into_iter()
+            .filter(|(z, n, _)| !(z == zone && n == name))
+            .collect();
+        if let Some(w) = written {
+            lines.push((zone.into(), name.into(), w));
+        }
+        let text: String = lines
+            .iter()
+            .map(|(z, n, w)| format!("{z} {n} {} {} {}\n", w.rtype, w.ttl, w.value))
+            .collect();
+        if let Err(e) = self.write(WRITTEN_FILE, &text) {
+            tracing::warn!(
+                state_dir = %self.path.display(),
+                error = %e,
+                "cannot record what was written in the state directory; the next changed boot reads the zone first"
+            );
+        }
+    }
+
+    /// `zone name type ttl value` lines; anything else is ignored.
+    fn written(&self) -> Vec<(String, String, Written)> {
+        std::fs::read_to_string(self.path.join(WRITTEN_FILE))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| {
+                let f: Vec<&str> = line.split_whitespace().collect();
+                let [zone, name, rtype, ttl, value] = f[..] else {
+                    return None;
+                };
+                let written = Written {
+                    rtype: rtype.to_owned(),
+                    ttl: ttl.parse().ok()?,
+                    value: value.to_owned(),
+                };
+                Some((zone.to_owned(), name.to_owned(), written))
+            })
+            .collect()
+    }
+
     fn save_pending(&self, ids: &[String]) {
         let result = if ids.is_empty() {
             match std::fs::remove_file(self.path.join(PENDING_FILE)) {
@@ -115,6 +175,31 @@ impl StateDir {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remembers_what_was_written_per_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = StateDir::locate(Some(dir.path()), None);
+        let w = |rtype: &str, value: &str| Written {
+            rtype: rtype.into(),
+            ttl: 60,
+            value: value.into(),
+        };
+        assert_eq!(state.last_written("Z1", "web.example.com."), None);
+        state.remember_written("Z1", "web.example.com.", Some(w("CNAME", "a.example.net")));
+        state.remember_written("Z2", "web.example.com.", Some(w("A", "192.0.2.1")));
+        state.remember_written("Z1", "web.example.com.", Some(w("A", "192.0.2.2")));
+        assert_eq!(
+            state.last_written("Z1", "web.example.com."),
+            Some(w("A", "192.0.2.2"))
+        );
+        state.remember_written("Z1", "web.example.com.", None);
+        assert_eq!(state.last_written("Z1", "web.example.com."), None);
+        assert_eq!(
+            state.last_written("Z2", "web.example.com."),
+            Some(w("A", "192.0.2.1"))
+        );
+    }
 
     #[test]
     fn locates_like_systemd_expects() {

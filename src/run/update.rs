@@ -22,6 +22,7 @@ use crate::run::context::Context;
 use crate::run::error::Error;
 use crate::run::facts::{Desired, Facts};
 use crate::run::outcome::{Outcome, RecordOutcome, Status};
+use crate::run::state::Written;
 use crate::run::zones::{Zone, Zones};
 use std::io::Write;
 use tracing::{debug, info, warn};
@@ -283,12 +284,27 @@ async fn converge_zone(
     // A lost race may have been lost against our own batch, applied by
     // Route 53 while its answer was lost and then retried.
     let mut raced = false;
+    // A changed boot trusts the state directory's memo of what this instance
+    // last wrote, until Route 53 says otherwise.
+    let mut trust_memo = true;
     loop {
         round += 1;
         let mut decided: Vec<Decided> = Vec::with_capacity(targets.len());
+        let mut assumed_any = false;
         for &t in targets {
-            let observed = observe(ctx, zone, t).await?;
-            let (desired, decision) = decide(mode, t, &observed, instance_id);
+            let assumed = match (mode, dry_run, trust_memo) {
+                (Mode::Update, false, true) => assume_from_memo(ctx, zone, t),
+                _ => None,
+            };
+            assumed_any |= assumed.is_some();
+            let (observed, (desired, decision)) = match assumed {
+                Some((observed, decision)) => (observed, (&t.desired, decision)),
+                None => {
+                    let observed = observe(ctx, zone, t).await?;
+                    let decided = decide(mode, t, &observed, instance_id);
+                    (observed, decided)
+                }
+            };
             if let Decision::Blocked { by } = &decision {
                 return Err(Error::Blocked {
                     name: t.desired.set.name.clone(),
@@ -332,6 +348,7 @@ async fn converge_zone(
         {
             Ok(info) => {
                 info!(zone, change_id = %info.id, changes = changes.len(), "change submitted");
+                remember_written(ctx, zone, mode, &decided);
                 let insync = if info.insync {
                     Some(true)
                 } else if mode == Mode::Update && ctx.config.route53.wait {
@@ -341,6 +358,14 @@ async fn converge_zone(
                     Some(false)
                 };
                 return Ok(outcomes(mode, &decided, insync, false));
+            }
+            Err(e) if assumed_any && e.code() == Some("InvalidChangeBatch") => {
+                trust_memo = false;
+                info!(
+                    zone,
+                    error = %e,
+                    "the zone is not as this instance left it; reading it before writing"
+                );
             }
             Err(e) if lost_a_race(&e, &changes) && round < MAX_ROUNDS => {
                 raced = true;
@@ -353,6 +378,73 @@ async fn converge_zone(
             }
             Err(e) => return Err(e.into()),
         }
+    }
+}
+
+/// The one-call path of a changed boot: with `on_conflict = "overwrite"`, a
+/// single source, and the state directory saying this instance last wrote
+/// this name with this type and another value (a stop/start), the run skips
+/// the listing and sends a compare-and-swap of its own set: DELETE exactly
+/// what it wrote last (type, TTL, value), CREATE the new one. If the zone is
+/// not like that any more (someone changed or replaced the set, or put types
+/// at the name a CNAME cannot share it with), Route 53 refuses the batch with
+/// InvalidChangeBatch, nothing is deleted, and the round is redone with a
+/// listing and the full plan. An unchanged value, a first boot, `keep` and
+/// several sources always list.
+fn assume_from_memo(ctx: &Context, zone: &str, t: &Target) -> Option<(Observed, Decision)> {
+    let desired = &t.desired.set;
+    if t.record.on_conflict != OnConflict::Overwrite || !t.fallbacks.is_empty() {
+        return None;
+    }
+    let last = ctx.state.last_written(zone, desired.name.as_str())?;
+    let unchanged = desired
+        .values
+        .first()
+        .is_some_and(|v| crate::dns::name::same_target(v, &last.value));
+    if last.rtype != desired.rtype || unchanged {
+        return None;
+    }
+    debug!(record = %desired.name, last = %last.value, "changed since this instance wrote it; compare-and-swap without a listing");
+    let ours = RecordSet {
+        name: desired.name.clone(),
+        rtype: last.rtype,
+        ttl: last.ttl,
+        values: vec![last.value],
+    };
+    let decision = Decision::Write(vec![
+        Change {
+            action: ChangeAction::Delete,
+            set: ours.clone(),
+        },
+        Change {
+            action: ChangeAction::Create,
+            set: desired.clone(),
+        },
+    ]);
+    let observed = Observed {
+        sets: vec![Existing::Simple(ours)],
+        owner_name: None,
+        owner: None,
+    };
+    Some((observed, decision))
+}
+
+/// Keeps, per name, what this run's accepted batch left there.
+fn remember_written(ctx: &Context, zone: &str, mode: Mode, decided: &[Decided]) {
+    for d in decided {
+        if !matches!(d.decision, Decision::Write(_)) {
+            continue;
+        }
+        let set = &d.desired.set;
+        let written = match (mode, set.values.as_slice()) {
+            (Mode::Update, [value]) if !value.contains(char::is_whitespace) => Some(Written {
+                rtype: set.rtype.clone(),
+                ttl: set.ttl,
+                value: value.clone(),
+            }),
+            _ => None,
+        };
+        ctx.state.remember_written(zone, set.name.as_str(), written);
     }
 }
 

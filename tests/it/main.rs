@@ -1,4 +1,5 @@
 //! All integration tests, built as one binary (shared helpers in `util`).
+mod calls;
 mod cli;
 mod docs;
 mod faults;

@@ -278,13 +278,15 @@ async fn neighbours_that_are_not_host_names_do_not_wedge() {
         want.sort();
         assert_eq!(zone_text(&env), want);
     }
-    // The listing really held the escaped neighbours.
+    // The first boot read the listing with the escaped neighbours in it; the
+    // second, a changed boot, wrote with a compare-and-swap of its own set and
+    // no listing (issue 12).
     let listed = env
         .route53_requests()
         .into_iter()
         .filter(|r| r.operation == Some(Operation::ListResourceRecordSets))
         .count();
-    assert_eq!(listed, 2);
+    assert_eq!(listed, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

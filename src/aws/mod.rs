@@ -10,6 +10,8 @@ pub(crate) mod imds;
 pub mod retry;
 
 #[cfg(test)]
+mod credentials_tests;
+#[cfg(test)]
 mod imds_tests;
 #[cfg(test)]
 pub(crate) mod testing;

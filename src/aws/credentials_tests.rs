@@ -39,7 +39,10 @@ fn every_source(dir: &Path) -> Env {
         &[("default", "AKIDSYSTEMD"), ("ops", "AKIDSYSTEMDOPS")],
     );
     let shared = dir.join("shared");
-    keys_file(&shared, &[("default", "AKIDSHARED"), ("ops", "AKIDSHAREDOPS")]);
+    keys_file(
+        &shared,
+        &[("default", "AKIDSHARED"), ("ops", "AKIDSHAREDOPS")],
+    );
     Env {
         access_key_id: Some("AKIDENV".into()),
         secret_access_key: Some(Secret::new("env-secret")),
@@ -123,7 +126,9 @@ async fn without_keys_the_instance_role_is_used() {
         .get(&imds, far(), Timestamp::now())
         .await
         .unwrap();
-    let issued = sim.role_credentials().expect("the simulator issued role credentials");
+    let issued = sim
+        .role_credentials()
+        .expect("the simulator issued role credentials");
     assert_eq!(creds.access_key_id, issued.access_key_id);
     assert!(creds.session_token.is_some() && creds.expiration.is_some());
     assert_eq!(
@@ -196,7 +201,10 @@ async fn half_a_key_pair_in_the_environment_is_an_error_before_any_request() {
         .get(&imds, far(), Timestamp::now())
         .await
         .unwrap_err();
-    assert!(matches!(err, CredentialError::PartialEnvironment), "{err:?}");
+    assert!(
+        matches!(err, CredentialError::PartialEnvironment),
+        "{err:?}"
+    );
     assert!(sim.requests().is_empty());
 }
 

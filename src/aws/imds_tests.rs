@@ -53,8 +53,14 @@ async fn an_absent_item_is_none_without_a_retry() {
     }))
     .await;
     let imds = testing::imds(&sim, true, WAIT);
-    assert_eq!(imds.get("meta-data/public-hostname", far()).await.unwrap(), None);
-    assert_eq!(log(&sim), [format!("{PUT} 200"), format!("{HOST} 404 token")]);
+    assert_eq!(
+        imds.get("meta-data/public-hostname", far()).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        log(&sim),
+        [format!("{PUT} 200"), format!("{HOST} 404 token")]
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -115,7 +121,10 @@ async fn a_hanging_token_put_falls_back_after_its_timeout() {
     assert_eq!(id.as_deref(), Some(DEFAULT_INSTANCE_ID));
     // The PUT had its whole timeout (that is what says "hop limit"), no more.
     assert!(waited >= TOKEN_PUT_TIMEOUT, "{waited:?}");
-    assert!(waited < TOKEN_PUT_TIMEOUT + Duration::from_millis(500), "{waited:?}");
+    assert!(
+        waited < TOKEN_PUT_TIMEOUT + Duration::from_millis(500),
+        "{waited:?}"
+    );
     let log = log(&sim);
     assert_eq!(log.len(), 2, "{log:?}");
     assert!(log[0].starts_with(PUT), "{log:?}");
@@ -136,7 +145,10 @@ async fn tokens_required_behind_a_hanging_put_names_the_hop_limit() {
     assert!(err.to_string().contains("hop-limit 2"), "{err}");
     // Three rounds of (PUT timed out, GET without token → 401): the first
     // and two new sessions (MAX_UNAUTHORIZED), then the error.
-    let gets: Vec<_> = log(&sim).into_iter().filter(|l| l.starts_with("GET")).collect();
+    let gets: Vec<_> = log(&sim)
+        .into_iter()
+        .filter(|l| l.starts_with("GET"))
+        .collect();
     assert_eq!(gets, vec![format!("{ID} 401"); 3]);
     assert_eq!(sim.requests().len(), 6);
 }
@@ -236,7 +248,14 @@ async fn the_run_deadline_cuts_the_imds_wait_short() {
     let imds = testing::imds(&sim, true, Duration::from_secs(120));
     let started = Instant::now();
     let deadline = Deadline::after(Duration::from_secs(2));
-    let err = imds.get("meta-data/instance-id", deadline).await.unwrap_err();
+    let err = imds
+        .get("meta-data/instance-id", deadline)
+        .await
+        .unwrap_err();
     assert!(matches!(err, ImdsError::Unreachable { .. }), "{err:?}");
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
 }

@@ -55,7 +55,13 @@ async fn list(client: &AwsClient, deadline: Deadline) -> Result<u16, CallError> 
         route53::API_VERSION
     );
     client
-        .send(LIST_RESOURCE_RECORD_SETS, Method::GET, &path, None, deadline)
+        .send(
+            LIST_RESOURCE_RECORD_SETS,
+            Method::GET,
+            &path,
+            None,
+            deadline,
+        )
         .await
         .map(|answer| answer.status)
 }
@@ -113,7 +119,11 @@ async fn throttling_is_retried_with_growing_backoff() {
 #[tokio::test(start_paused = true)]
 async fn endless_throttling_gives_up_at_the_deadline() {
     let (sim, _clock) = testing::start(SimConfig::default()).await;
-    sim.inject(Fault::new(FaultTarget::Route53, FaultKind::Throttling, 10_000));
+    sim.inject(Fault::new(
+        FaultTarget::Route53,
+        FaultKind::Throttling,
+        10_000,
+    ));
     let client = client(&sim, static_keys());
     let started = Instant::now();
     let err = list(&client, Deadline::after(Duration::from_secs(10)))
@@ -207,7 +217,11 @@ async fn access_denied_settles_twice_then_fails() {
     assert!(took <= Duration::from_millis(8_200), "{took:?}");
 
     // Really missing: the same two waits, then the error.
-    sim.inject(Fault::new(FaultTarget::Route53, FaultKind::AccessDenied, 100));
+    sim.inject(Fault::new(
+        FaultTarget::Route53,
+        FaultKind::AccessDenied,
+        100,
+    ));
     let err = list(&client, far()).await.unwrap_err();
     assert_eq!(err.code(), Some("AccessDenied"), "{err:?}");
     assert_eq!(sim.requests().len(), 3 + 3);
@@ -217,7 +231,11 @@ async fn access_denied_settles_twice_then_fails() {
 #[tokio::test(start_paused = true)]
 async fn access_denied_waits_only_as_long_as_the_deadline_allows() {
     let (sim, _clock) = testing::start(SimConfig::default()).await;
-    sim.inject(Fault::new(FaultTarget::Route53, FaultKind::AccessDenied, 100));
+    sim.inject(Fault::new(
+        FaultTarget::Route53,
+        FaultKind::AccessDenied,
+        100,
+    ));
     let client = client(&sim, static_keys());
     let started = Instant::now();
     let err = list(&client, Deadline::after(Duration::from_secs(3)))

@@ -15,8 +15,7 @@ use ec2_dns_sim::config::{
     STATIC_ACCESS_KEY_ID, STATIC_SECRET_ACCESS_KEY,
 };
 use ec2_dns_sim::{
-    Fault, FaultKind, FaultTarget, ImdsConfig, Operation, RecordSet, Route53Config, Sim,
-    SimConfig,
+    Fault, FaultKind, FaultTarget, ImdsConfig, Operation, RecordSet, Route53Config, Sim, SimConfig,
 };
 use std::time::Duration;
 
@@ -198,7 +197,11 @@ async fn a_throttled_change_is_retried_and_counted() {
     assert_eq!((outcome.api_calls, outcome.retries), (5, 2));
     assert_eq!(sim.stats().changes_applied, 1);
     // Two backoff sleeps (at most 0.5 + 1 s) and the first poll (1 s).
-    assert!(outcome.elapsed <= Duration::from_millis(2_500 + 300), "{:?}", outcome.elapsed);
+    assert!(
+        outcome.elapsed <= Duration::from_millis(2_500 + 300),
+        "{:?}",
+        outcome.elapsed
+    );
 }
 
 #[tokio::test(start_paused = true)]

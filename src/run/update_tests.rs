@@ -15,9 +15,11 @@ use ec2_dns_sim::config::{
     STATIC_ACCESS_KEY_ID, STATIC_SECRET_ACCESS_KEY,
 };
 use ec2_dns_sim::{
-    Fault, FaultKind, FaultTarget, ImdsConfig, Operation, RecordSet, Route53Config, Sim, SimConfig,
+    Fault, FaultKind, FaultTarget, ImdsConfig, Operation, Propagation, RecordSet, Route53Config,
+    Sim, SimConfig,
 };
 use std::time::Duration;
+use tokio::time::Instant;
 
 const LIST: &str = "GET ListResourceRecordSets 200";
 const CHANGE: &str = "POST ChangeResourceRecordSets 200";
@@ -38,10 +40,11 @@ async fn start(imds: ImdsConfig) -> (Sim, FastClock) {
 }
 
 /// A run context for one record `web.example.com` (its TOML lines in
-/// `record`), static keys, a state directory of its own.
-fn context(sim: &Sim, record: &str, state: &tempfile::TempDir) -> Context {
+/// `record`; `route53`: lines for its `[route53]` table), static keys, a
+/// state directory of its own.
+fn context(sim: &Sim, record: &str, route53: &str, state: &tempfile::TempDir) -> Context {
     let text = format!(
-        "deadline = \"60s\"\n\n[[record]]\nzone = \"{ZONE}\"\nname = \"web.example.com\"\nttl = 60\n{record}\n\n[route53]\nendpoint = \"{}\"\nsigning = \"sigv4\"\n\n[imds]\nendpoint = \"{}\"\nwait_timeout = \"10s\"\n",
+        "deadline = \"60s\"\n\n[[record]]\nzone = \"{ZONE}\"\nname = \"web.example.com\"\nttl = 60\n{record}\n\n[route53]\nendpoint = \"{}\"\nsigning = \"sigv4\"\n{route53}\n\n[imds]\nendpoint = \"{}\"\nwait_timeout = \"10s\"\n",
         sim.route53_url(),
         sim.imds_url()
     );
@@ -81,7 +84,7 @@ fn cname(sim: &Sim) -> Option<String> {
 async fn a_new_record_is_one_listing_one_change_and_a_poll() {
     let (sim, _clock) = start(ImdsConfig::default()).await;
     let state = tempfile::tempdir().unwrap();
-    let ctx = context(&sim, "", &state);
+    let ctx = context(&sim, "", "", &state);
     let (outcome, _) = run(&ctx, false).await;
     assert_eq!(outcome.records.len(), 1);
     let record = &outcome.records[0];
@@ -103,7 +106,7 @@ async fn an_unchanged_record_costs_one_listing() {
     let (sim, _clock) = start(ImdsConfig::default()).await;
     sim.put_record(ZONE, RecordSet::cname("web.example.com", 60, HOSTNAME));
     let state = tempfile::tempdir().unwrap();
-    let ctx = context(&sim, "", &state);
+    let ctx = context(&sim, "", "", &state);
     let (outcome, _) = run(&ctx, false).await;
     assert_eq!(outcome.records[0].status, Status::AlreadyRight);
     assert_eq!(outcome.records[0].old.as_deref(), Some(HOSTNAME));
@@ -116,7 +119,7 @@ async fn an_unchanged_record_costs_one_listing() {
 async fn a_second_pass_after_a_change_costs_one_listing() {
     let (sim, _clock) = start(ImdsConfig::default()).await;
     let state = tempfile::tempdir().unwrap();
-    let ctx = context(&sim, "", &state);
+    let ctx = context(&sim, "", "", &state);
     run(&ctx, false).await;
     let (outcome, _) = run(&ctx, false).await;
     assert_eq!(outcome.records[0].status, Status::AlreadyRight);
@@ -131,7 +134,7 @@ async fn a_dry_run_reads_and_sends_nothing() {
     let (sim, _clock) = start(ImdsConfig::default()).await;
     sim.put_record(ZONE, RecordSet::cname("web.example.com", 60, old));
     let state = tempfile::tempdir().unwrap();
-    let ctx = context(&sim, "", &state);
+    let ctx = context(&sim, "", "", &state);
     let (outcome, printed) = run(&ctx, true).await;
     assert!(outcome.dry_run);
     assert_eq!(outcome.records[0].status, Status::WouldChange);
@@ -156,6 +159,7 @@ async fn a_type_switch_is_one_batch() {
     let ctx = context(
         &sim,
         "source = [\"public-hostname\", \"public-ipv4\"]",
+        "",
         &state,
     );
     let (outcome, _) = run(&ctx, false).await;
@@ -183,7 +187,7 @@ async fn a_throttled_change_is_retried_and_counted() {
         2,
     ));
     let state = tempfile::tempdir().unwrap();
-    let ctx = context(&sim, "", &state);
+    let ctx = context(&sim, "", "", &state);
     let (outcome, _) = run(&ctx, false).await;
     assert_eq!(
         outcome.records[0].status,
@@ -213,7 +217,7 @@ async fn a_change_refused_for_good_leaves_the_zone_alone() {
         100,
     ));
     let state = tempfile::tempdir().unwrap();
-    let ctx = context(&sim, "", &state);
+    let ctx = context(&sim, "", "", &state);
     ctx.begin_pass();
     let err = update::run(&ctx, Mode::Update, false, &mut Vec::new())
         .await
@@ -222,4 +226,37 @@ async fn a_change_refused_for_good_leaves_the_zone_alone() {
     let denied = "POST ChangeResourceRecordSets 403 AccessDenied";
     assert_eq!(route53_log(&sim), [LIST, denied, denied, denied]);
     assert_eq!(cname(&sim), None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_change_still_pending_at_wait_timeout_is_remembered() {
+    let (sim, _clock) = testing::start(SimConfig {
+        route53: Route53Config {
+            propagation: Propagation::Never,
+            ..Route53Config::default()
+        },
+        ..SimConfig::default()
+    })
+    .await;
+    let state = tempfile::tempdir().unwrap();
+    let ctx = context(&sim, "", "wait_timeout = \"7s\"", &state);
+    ctx.begin_pass();
+    let started = Instant::now();
+    let err = update::run(&ctx, Mode::Update, false, &mut Vec::new())
+        .await
+        .unwrap_err();
+    let waited = started.elapsed();
+    assert_eq!(err.exit_code(), 75, "{err}");
+    assert!(err.to_string().contains("PENDING"), "{err}");
+    // Polls at 1, 3 and 6 s (wait::POLL_AT); the next (10 s) is past 7 s.
+    assert_eq!(
+        route53_log(&sim),
+        [LIST, CHANGE, GET_CHANGE, GET_CHANGE, GET_CHANGE]
+    );
+    assert!(waited >= Duration::from_secs(7), "{waited:?}");
+    assert!(waited < Duration::from_millis(7_300), "{waited:?}");
+    // Applied but not INSYNC: the record is there, and the change id is
+    // kept so that the next run waits for it before saying "done".
+    assert_eq!(cname(&sim).as_deref(), Some(HOSTNAME));
+    assert_eq!(ctx.state.pending_changes().len(), 1);
 }

@@ -9,7 +9,7 @@
 //! [`reliability_md_matches_the_scenarios`] fails when the two differ
 //! (`UPDATE_DOCS=1` rewrites the file) or when a test has no row.
 
-use crate::util::{self, BIN, Env, HOSTNAME, Run, ZONE, fast, finished, with_imds, with_route53};
+use crate::util::{BIN, Env, HOSTNAME, Run, ZONE, fast, finished, with_imds, with_route53};
 use ec2_dns_sim::{
     AuthScheme, Fault, FaultKind, FaultTarget, ImdsConfig, Operation, Propagation, PutBehaviour,
     RateLimit, RecordSet, Route53Config, Service, SimConfig, TokenMode,
@@ -380,10 +380,7 @@ fn answers(env: &Env, operation: Operation) -> Vec<(u16, Option<String>)> {
 /// The updater (or a wrapper) as a child process, for signals: the clean
 /// environment of `util::run_bin`, with this test's state directory.
 fn command(env: &Env, program: &str, args: &[&str]) -> tokio::process::Command {
-    let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    all.push("--state-dir".into());
-    all.push(env.path("state").display().to_string());
-    util::command(program, &all, env.dir.path(), &[])
+    env.command(program, args)
 }
 
 // ---- IMDS at boot ----------------------------------------------------------

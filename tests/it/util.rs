@@ -95,11 +95,25 @@ impl Env {
     /// Runs the updater with `args` plus `--state-dir`, with a clean
     /// environment (no AWS_* variables, HOME in the scratch directory) plus `env`.
     pub async fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let state = self.path("state");
+        run_bin(&self.isolated(args), self.dir.path(), env).await
+    }
+
+    /// `program` (the updater, or a wrapper that passes its arguments on)
+    /// as a child process with `args` plus this test's `--state-dir`, in the
+    /// clean environment of [`run_bin`]: for tests that signal it or do
+    /// something while it runs.
+    pub fn command(&self, program: &str, args: &[&str]) -> tokio::process::Command {
+        command(program, &self.isolated(args), self.dir.path(), &[])
+    }
+
+    /// `args` plus `--state-dir` in the scratch directory: no run reads or
+    /// writes the state directory of another test or of the machine. The
+    /// one place that adds it.
+    fn isolated(&self, args: &[&str]) -> Vec<String> {
         let mut full: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         full.push("--state-dir".into());
-        full.push(state.display().to_string());
-        run_bin(&full, self.dir.path(), env).await
+        full.push(self.path("state").display().to_string());
+        full
     }
 
     /// The CNAME value of `name` in the default zone, if any.

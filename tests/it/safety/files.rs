@@ -294,19 +294,8 @@ async fn watch_writes_the_metrics_file_every_pass() {
         &format!("metrics_file = \"{}\"", target.display()),
         "",
     );
-    let args: Vec<String> = [
-        "watch",
-        "--interval",
-        "1s",
-        "--config",
-        &config,
-        "--state-dir",
-    ]
-    .iter()
-    .map(|a| a.to_string())
-    .chain([env.path("state").display().to_string()])
-    .collect();
-    let mut child = crate::util::command(BIN, &args, env.dir.path(), &[])
+    let mut child = env
+        .command(BIN, &["watch", "--interval", "1s", "--config", &config])
         .spawn()
         .unwrap();
 

@@ -336,12 +336,11 @@ fn reliability_md_matches_the_scenarios() {
 /// Writes a config for `web.example.com` with the given `deadline` and extra
 /// lines for `[route53]` and `[imds]`; returns its path.
 fn config_file(env: &Env, deadline: &str, route53: &str, imds: &str) -> String {
-    let path = env.write_config(&format!(
-        "deadline = \"{deadline}\"\n\n[[record]]\nzone = \"{ZONE}\"\nname = \"web.example.com\"\nttl = 60\n\n[route53]\nendpoint = \"{}\"\n{route53}\n\n[imds]\nendpoint = \"{}\"\n{imds}\n",
-        env.sim.route53_url(),
-        env.sim.imds_url()
-    ));
-    path.to_str().unwrap().to_owned()
+    env.config_file()
+        .deadline(Some(deadline))
+        .route53(route53)
+        .imds(imds)
+        .write()
 }
 
 async fn update(env: &Env, config: &str) -> Run {

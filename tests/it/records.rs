@@ -25,12 +25,7 @@ fn no_hostname() -> SimConfig {
 
 /// A config with the given `[[record]]` tables (their `zone` keys included).
 fn config_with(env: &Env, records: &str) -> String {
-    let path = env.write_config(&format!(
-        "deadline = \"60s\"\n\n{records}\n\n[route53]\nendpoint = \"{}\"\n\n[imds]\nendpoint = \"{}\"\nwait_timeout = \"10s\"\n",
-        env.sim.route53_url(),
-        env.sim.imds_url()
-    ));
-    path.to_str().unwrap().to_owned()
+    env.config_file().records(records).write()
 }
 
 fn record(name: &str, extra: &str) -> String {

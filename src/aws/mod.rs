@@ -8,3 +8,10 @@ pub mod credentials;
 pub(crate) mod http;
 pub(crate) mod imds;
 pub mod retry;
+
+#[cfg(test)]
+mod credentials_tests;
+#[cfg(test)]
+mod imds_tests;
+#[cfg(test)]
+pub(crate) mod testing;

@@ -2,6 +2,8 @@
 //! program calls (`Route53`), the XML models (`xml`) and the INSYNC wait
 //! (`wait`).
 
+#[cfg(test)]
+mod client_tests;
 pub(crate) mod wait;
 pub mod xml;
 

@@ -14,5 +14,7 @@ pub(crate) mod outcome;
 pub(crate) mod report;
 pub(crate) mod state;
 pub(crate) mod update;
+#[cfg(test)]
+mod update_tests;
 pub(crate) mod watch;
 pub(crate) mod zones;

@@ -9,7 +9,7 @@
 //! [`reliability_md_matches_the_scenarios`] fails when the two differ
 //! (`UPDATE_DOCS=1` rewrites the file) or when a test has no row.
 
-use crate::util::{self, BIN, Env, HOSTNAME, Run, ZONE, fast, finished, with_imds, with_route53};
+use crate::util::{BIN, Env, HOSTNAME, Run, ZONE, fast, finished, with_imds, with_route53};
 use ec2_dns_sim::{
     AuthScheme, Fault, FaultKind, FaultTarget, ImdsConfig, Operation, Propagation, PutBehaviour,
     RateLimit, RecordSet, Route53Config, Service, SimConfig, TokenMode,
@@ -336,12 +336,11 @@ fn reliability_md_matches_the_scenarios() {
 /// Writes a config for `web.example.com` with the given `deadline` and extra
 /// lines for `[route53]` and `[imds]`; returns its path.
 fn config_file(env: &Env, deadline: &str, route53: &str, imds: &str) -> String {
-    let path = env.write_config(&format!(
-        "deadline = \"{deadline}\"\n\n[[record]]\nzone = \"{ZONE}\"\nname = \"web.example.com\"\nttl = 60\n\n[route53]\nendpoint = \"{}\"\n{route53}\n\n[imds]\nendpoint = \"{}\"\n{imds}\n",
-        env.sim.route53_url(),
-        env.sim.imds_url()
-    ));
-    path.to_str().unwrap().to_owned()
+    env.config_file()
+        .deadline(Some(deadline))
+        .route53(route53)
+        .imds(imds)
+        .write()
 }
 
 async fn update(env: &Env, config: &str) -> Run {
@@ -380,10 +379,7 @@ fn answers(env: &Env, operation: Operation) -> Vec<(u16, Option<String>)> {
 /// The updater (or a wrapper) as a child process, for signals: the clean
 /// environment of `util::run_bin`, with this test's state directory.
 fn command(env: &Env, program: &str, args: &[&str]) -> tokio::process::Command {
-    let mut all: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    all.push("--state-dir".into());
-    all.push(env.path("state").display().to_string());
-    util::command(program, &all, env.dir.path(), &[])
+    env.command(program, args)
 }
 
 // ---- IMDS at boot ----------------------------------------------------------

@@ -25,12 +25,7 @@ fn no_hostname() -> SimConfig {
 
 /// A config with the given `[[record]]` tables (their `zone` keys included).
 fn config_with(env: &Env, records: &str) -> String {
-    let path = env.write_config(&format!(
-        "deadline = \"60s\"\n\n{records}\n\n[route53]\nendpoint = \"{}\"\n\n[imds]\nendpoint = \"{}\"\nwait_timeout = \"10s\"\n",
-        env.sim.route53_url(),
-        env.sim.imds_url()
-    ));
-    path.to_str().unwrap().to_owned()
+    env.config_file().records(records).write()
 }
 
 fn record(name: &str, extra: &str) -> String {
@@ -303,14 +298,11 @@ async fn race(env: &Env, config: &str, meddle: impl FnOnce()) -> crate::util::Ru
         FaultKind::Delay(Duration::from_millis(1500)),
         1,
     ));
-    let args = vec![
-        "--config".to_string(),
-        config.to_owned(),
-        "--state-dir".into(),
-        env.path("state").display().to_string(),
-    ];
-    let home = env.dir.path().to_owned();
-    let run = tokio::spawn(async move { crate::util::run_bin(&args, &home, &[]).await });
+    let mut child = env.command(BIN, &["--config", config]);
+    let run = tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        crate::util::finished(child.output().await.unwrap(), started)
+    });
     let started = Instant::now();
     while !env.sim.pending_faults().is_empty() {
         assert!(
@@ -451,19 +443,8 @@ async fn delete_does_nothing_while_rebooting() {
 async fn watch_follows_a_moved_address_and_is_quiet_otherwise() {
     let env = Env::start(fast()).await;
     let config = config_with(&env, &record("web.example.com", ""));
-    let args: Vec<String> = [
-        "watch",
-        "--interval",
-        "1s",
-        "--config",
-        &config,
-        "--state-dir",
-    ]
-    .iter()
-    .map(|a| a.to_string())
-    .chain([env.path("state").display().to_string()])
-    .collect();
-    let mut child = crate::util::command(BIN, &args, env.dir.path(), &[])
+    let mut child = env
+        .command(BIN, &["watch", "--interval", "1s", "--config", &config])
         .spawn()
         .unwrap();
     let wait_for = |want: &'static str| {

@@ -79,11 +79,24 @@ impl Env {
     /// A config for one CNAME `web.example.com` pointing at the simulator,
     /// with `extra` TOML appended to the `[route53]` table.
     pub fn config(&self, route53_extra: &str) -> PathBuf {
-        self.write_config(&format!(
-            "deadline = \"60s\"\n\n[[record]]\nzone = \"{ZONE}\"\nname = \"web.example.com\"\nttl = 60\n\n[route53]\nendpoint = \"{}\"\n{route53_extra}\n\n[imds]\nendpoint = \"{}\"\nwait_timeout = \"10s\"\n",
-            self.sim.route53_url(),
-            self.sim.imds_url()
-        ))
+        PathBuf::from(self.config_file().route53(route53_extra).write())
+    }
+
+    /// The one config builder: a config pointing at this simulator with
+    /// `deadline = "60s"`, one CNAME `web.example.com` (TTL 60) in the
+    /// default zone and `imds.wait_timeout = "10s"`; each part can be
+    /// replaced, and [`ConfigFile::write`] writes it to the scratch directory.
+    pub fn config_file(&self) -> ConfigFile<'_> {
+        ConfigFile {
+            env: self,
+            deadline: Some("60s".into()),
+            top: String::new(),
+            records: format!(
+                "[[record]]\nzone = \"{ZONE}\"\nname = \"web.example.com\"\nttl = 60\n"
+            ),
+            route53: String::new(),
+            imds: "wait_timeout = \"10s\"".into(),
+        }
     }
 
     pub fn write_config(&self, text: &str) -> PathBuf {
@@ -95,11 +108,25 @@ impl Env {
     /// Runs the updater with `args` plus `--state-dir`, with a clean
     /// environment (no AWS_* variables, HOME in the scratch directory) plus `env`.
     pub async fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let state = self.path("state");
+        run_bin(&self.isolated(args), self.dir.path(), env).await
+    }
+
+    /// `program` (the updater, or a wrapper that passes its arguments on)
+    /// as a child process with `args` plus this test's `--state-dir`, in the
+    /// clean environment of [`run_bin`]: for tests that signal it or do
+    /// something while it runs.
+    pub fn command(&self, program: &str, args: &[&str]) -> tokio::process::Command {
+        command(program, &self.isolated(args), self.dir.path(), &[])
+    }
+
+    /// `args` plus `--state-dir` in the scratch directory: no run reads or
+    /// writes the state directory of another test or of the machine. The
+    /// one place that adds it.
+    fn isolated(&self, args: &[&str]) -> Vec<String> {
         let mut full: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         full.push("--state-dir".into());
-        full.push(state.display().to_string());
-        run_bin(&full, self.dir.path(), env).await
+        full.push(self.path("state").display().to_string());
+        full
     }
 
     /// The CNAME value of `name` in the default zone, if any.
@@ -124,6 +151,75 @@ impl Env {
             .into_iter()
             .filter(|r| r.service == ec2_dns_sim::Service::Route53)
             .collect()
+    }
+}
+
+/// A config being built ([`Env::config_file`]); the endpoints are always
+/// the simulator's.
+#[derive(Clone)]
+pub struct ConfigFile<'a> {
+    env: &'a Env,
+    deadline: Option<String>,
+    top: String,
+    records: String,
+    route53: String,
+    imds: String,
+}
+
+impl ConfigFile<'_> {
+    /// `deadline = "<d>"`; `None`: no `deadline` key (the default applies).
+    pub fn deadline(mut self, d: Option<&str>) -> Self {
+        self.deadline = d.map(str::to_owned);
+        self
+    }
+
+    /// Other top-level keys.
+    pub fn top(mut self, lines: &str) -> Self {
+        self.top = lines.to_owned();
+        self
+    }
+
+    /// The `[[record]]` tables, whole, instead of the default one.
+    pub fn records(mut self, tables: &str) -> Self {
+        self.records = tables.to_owned();
+        self
+    }
+
+    /// Lines for `[route53]`, after its `endpoint`.
+    pub fn route53(mut self, lines: &str) -> Self {
+        self.route53 = lines.to_owned();
+        self
+    }
+
+    /// Lines for `[imds]`, after its `endpoint`, instead of the default
+    /// `wait_timeout = "10s"`.
+    pub fn imds(mut self, lines: &str) -> Self {
+        self.imds = lines.to_owned();
+        self
+    }
+
+    /// The TOML text.
+    pub fn text(&self) -> String {
+        let deadline = self
+            .deadline
+            .as_ref()
+            .map(|d| format!("deadline = \"{d}\"\n"))
+            .unwrap_or_default();
+        format!(
+            "{deadline}{}\n\n{}\n\n[route53]\nendpoint = \"{}\"\n{}\n\n[imds]\nendpoint = \"{}\"\n{}\n",
+            self.top,
+            self.records,
+            self.env.sim.route53_url(),
+            self.route53,
+            self.env.sim.imds_url(),
+            self.imds,
+        )
+    }
+
+    /// Writes it as `config.toml` in the scratch directory; returns its path.
+    pub fn write(&self) -> String {
+        let path = self.env.write_config(&self.text());
+        path.to_str().unwrap().to_owned()
     }
 }
 

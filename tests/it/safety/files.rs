@@ -55,9 +55,7 @@ fn case(cases: &'static [Case], test: &str) -> &'static Case {
 
 /// The config of [`Env::config`] with `top` (top-level keys) in front.
 fn config_with_top(env: &Env, top: &str, route53_extra: &str) -> String {
-    let base = std::fs::read_to_string(env.config(route53_extra)).unwrap();
-    let path = env.write_config(&format!("{top}\n{base}"));
-    path.to_str().unwrap().to_owned()
+    env.config_file().top(top).route53(route53_extra).write()
 }
 
 fn metric(text: &str, name: &str) -> Option<String> {
@@ -294,19 +292,8 @@ async fn watch_writes_the_metrics_file_every_pass() {
         &format!("metrics_file = \"{}\"", target.display()),
         "",
     );
-    let args: Vec<String> = [
-        "watch",
-        "--interval",
-        "1s",
-        "--config",
-        &config,
-        "--state-dir",
-    ]
-    .iter()
-    .map(|a| a.to_string())
-    .chain([env.path("state").display().to_string()])
-    .collect();
-    let mut child = crate::util::command(BIN, &args, env.dir.path(), &[])
+    let mut child = env
+        .command(BIN, &["watch", "--interval", "1s", "--config", &config])
         .spawn()
         .unwrap();
 

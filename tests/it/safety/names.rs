@@ -113,12 +113,11 @@ async fn tagged(value: &str) -> Env {
 
 /// A config with `records` (whole `[[record]]` tables) and `top` (top-level keys).
 fn config(env: &Env, top: &str, records: &str) -> String {
-    let path = env.write_config(&format!(
-        "{top}\n{records}\n[route53]\nendpoint = \"{}\"\n\n[imds]\nendpoint = \"{}\"\nwait_timeout = \"10s\"\n",
-        env.sim.route53_url(),
-        env.sim.imds_url()
-    ));
-    path.to_str().unwrap().to_owned()
+    env.config_file()
+        .deadline(None)
+        .top(top)
+        .records(records)
+        .write()
 }
 
 fn record(zone: &str, name: &str) -> String {

@@ -80,12 +80,13 @@ const OLD_IP: &str = "198.51.100.7";
 
 /// A config with one `[[record]]` for `name` plus `extra` lines in it.
 fn config(env: &Env, name: &str, extra: &str, route53_extra: &str) -> String {
-    let path = env.write_config(&format!(
-        "deadline = \"30s\"\n\n[[record]]\nzone = \"{ZONE}\"\nname = \"{name}\"\n{extra}\n\n[route53]\nendpoint = \"{}\"\n{route53_extra}\n\n[imds]\nendpoint = \"{}\"\nwait_timeout = \"10s\"\n",
-        env.sim.route53_url(),
-        env.sim.imds_url()
-    ));
-    path.to_str().unwrap().to_owned()
+    env.config_file()
+        .deadline(Some("30s"))
+        .records(&format!(
+            "[[record]]\nzone = \"{ZONE}\"\nname = \"{name}\"\n{extra}"
+        ))
+        .route53(route53_extra)
+        .write()
 }
 
 async fn update(env: &Env, config: &str) -> Run {

@@ -111,6 +111,7 @@ pub(crate) fn owner_set(owner_name: &DnsName, instance_id: &str) -> RecordSet {
         rtype: "TXT".into(),
         ttl: OWNER_TTL,
         values: vec![format!("\"{instance_id}\"")],
+        pool: None,
     }
 }
 
@@ -161,6 +162,13 @@ fn relevant<'a>(desired: &RecordSet, observed: &'a Observed) -> Relevant<'a> {
         match existing {
             Existing::Special { kind, .. } if matters => {
                 r.blocked_by.push(format!("{rtype} ({kind})"));
+            }
+            // Pool members are touched only by a record of that pool.
+            Existing::Member(_) if matters => {
+                let text = format!("{rtype} (weighted or multivalue pool members)");
+                if !r.blocked_by.contains(&text) {
+                    r.blocked_by.push(text);
+                }
             }
             Existing::Simple(set) if set.rtype == desired.rtype => r.same = Some(set),
             Existing::Simple(set) if matters && is_address(rtype) => r.conflicting.push(set),
@@ -310,6 +318,7 @@ pub(crate) fn decide_delete(
 ) -> Decision {
     let special = observed.sets.iter().find_map(|e| match e {
         Existing::Special { rtype, kind, .. } if *rtype == desired.rtype => Some(*kind),
+        Existing::Member(s) if s.rtype == desired.rtype => Some("a weighted or multivalue pool"),
         _ => None,
     });
     if let Some(kind) = special {
@@ -360,6 +369,7 @@ mod tests {
             rtype: rtype.into(),
             ttl,
             values: vec![value.into()],
+            pool: None,
         }
     }
 

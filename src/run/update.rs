@@ -13,6 +13,7 @@
 use crate::config::{OnConflict, Record};
 use crate::dns::name::DnsName;
 use crate::dns::plan::{self, Decision, Observed};
+use crate::dns::pool;
 use crate::dns::record::{Change, ChangeAction, Existing, RecordSet};
 use crate::route53::Route53;
 use crate::route53::Route53Error;
@@ -21,6 +22,7 @@ use crate::route53::xml;
 use crate::run::context::Context;
 use crate::run::error::Error;
 use crate::run::facts::{Desired, Facts};
+use crate::run::prune;
 use crate::run::outcome::{Outcome, RecordOutcome, Status};
 use crate::run::zones::{Zone, Zones};
 use std::io::Write;
@@ -74,9 +76,10 @@ pub(crate) async fn targets(
         if named.iter().any(|(_, c, _)| c[0].set.name == name) {
             return Err(Error::DuplicateName { name });
         }
+        // A pool member's identifier is its ownership: no owner record.
         let owner_name = match record.on_conflict {
-            OnConflict::Keep => Some(plan::owner_name(&name)?),
-            OnConflict::Overwrite => None,
+            OnConflict::Keep if record.pool.is_none() => Some(plan::owner_name(&name)?),
+            _ => None,
         };
         let candidates = facts
             .candidates(&ctx.imds, record, &name, ctx.deadline())
@@ -221,7 +224,7 @@ pub(crate) async fn observe(ctx: &Context, zone: &str, target: &Target) -> Resul
             .into_iter()
             .find_map(|e| match e {
                 Existing::Simple(s) => Some(s),
-                Existing::Special { .. } => None,
+                Existing::Special { .. } | Existing::Member(_) => None,
             }),
         None => None,
     };
@@ -239,13 +242,16 @@ fn decide<'t>(
     target: &'t Target,
     observed: &Observed,
     instance_id: &str,
+    gone: &[String],
 ) -> (&'t Desired, Decision) {
     let policy = target.record.on_conflict;
     let candidates: Vec<&Desired> = target.candidates().collect();
     let sets: Vec<RecordSet> = candidates.iter().map(|d| d.set.clone()).collect();
-    let (i, decision) = match mode {
-        Mode::Update => plan::choose_update(&sets, observed, policy, instance_id),
-        Mode::Delete => plan::choose_delete(&sets, observed, policy, instance_id),
+    let (i, decision) = match (mode, target.record.pool.is_some()) {
+        (Mode::Update, false) => plan::choose_update(&sets, observed, policy, instance_id),
+        (Mode::Delete, false) => plan::choose_delete(&sets, observed, policy, instance_id),
+        (Mode::Update, true) => pool::choose_update(&sets, observed, policy, gone),
+        (Mode::Delete, true) => pool::choose_delete(&sets, observed),
     };
     if i > 0 {
         info!(
@@ -288,7 +294,13 @@ async fn converge_zone(
         let mut decided: Vec<Decided> = Vec::with_capacity(targets.len());
         for &t in targets {
             let observed = observe(ctx, zone, t).await?;
-            let (desired, decision) = decide(mode, t, &observed, instance_id);
+            let gone = match (mode, &t.record.pool) {
+                (Mode::Update, Some(p)) if p.prune => {
+                    prune::gone_members(ctx, &t.desired.set, &observed).await?
+                }
+                _ => Vec::new(),
+            };
+            let (desired, decision) = decide(mode, t, &observed, instance_id, &gone);
             if let Decision::Blocked { by } = &decision {
                 return Err(Error::Blocked {
                     name: t.desired.set.name.clone(),

@@ -452,7 +452,10 @@ impl Validator<'_> {
                 return self.invalid(
                     r.span(),
                     "ec2.region".into(),
-                    format!("{:?} is not an AWS region name (like \"us-east-1\")", r.get_ref()),
+                    format!(
+                        "{:?} is not an AWS region name (like \"us-east-1\")",
+                        r.get_ref()
+                    ),
                 );
             }
         };
@@ -626,19 +629,30 @@ impl Validator<'_> {
     /// `routing`, `weight`, `set_identifier`, `health_check_id`, `prune`.
     fn pool(&self, i: usize, raw: &RawRecord) -> Result<Option<Pool>, ConfigError> {
         let key = |field: &str| format!("record[{i}].{field}");
-        let weighted = match raw.routing.as_ref().map(|r| (r.get_ref().as_str(), r.span())) {
+        let weighted = match raw
+            .routing
+            .as_ref()
+            .map(|r| (r.get_ref().as_str(), r.span()))
+        {
             None | Some(("simple", _)) => {
                 for (span, field) in [
                     (raw.weight.as_ref().map(|s| s.span()), "weight"),
-                    (raw.set_identifier.as_ref().map(|s| s.span()), "set_identifier"),
-                    (raw.health_check_id.as_ref().map(|s| s.span()), "health_check_id"),
+                    (
+                        raw.set_identifier.as_ref().map(|s| s.span()),
+                        "set_identifier",
+                    ),
+                    (
+                        raw.health_check_id.as_ref().map(|s| s.span()),
+                        "health_check_id",
+                    ),
                     (raw.prune.as_ref().map(|s| s.span()), "prune"),
                 ] {
                     if let Some(span) = span {
                         return self.invalid(
                             span,
                             key(field),
-                            "only applies to a pool: set routing = \"multivalue\" or \"weighted\"".into(),
+                            "only applies to a pool: set routing = \"multivalue\" or \"weighted\""
+                                .into(),
                         );
                     }
                 }
@@ -670,7 +684,10 @@ impl Validator<'_> {
                     return self.invalid(
                         w.span(),
                         key("weight"),
-                        format!("{} is out of range: Route 53 accepts 0 to 255", w.get_ref().0),
+                        format!(
+                            "{} is out of range: Route 53 accepts 0 to 255",
+                            w.get_ref().0
+                        ),
                     );
                 }
             },

@@ -142,7 +142,9 @@ fn check_identifier(id: &str) -> Result<(), String> {
 pub fn is_instance_id(id: &str) -> bool {
     id.strip_prefix("i-").is_some_and(|hex| {
         (hex.len() == 8 || hex.len() == 17)
-            && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     })
 }
 
@@ -291,7 +293,11 @@ pub(crate) fn choose_update(
     let mut by: Vec<String> = Vec::new();
     for (i, desired) in candidates.iter().enumerate() {
         match decide_update(desired, observed, policy, gone) {
-            Decision::Blocked { by: b } => by.extend(b.into_iter().filter(|t| !by.contains(t)).collect::<Vec<_>>()),
+            Decision::Blocked { by: b } => by.extend(
+                b.into_iter()
+                    .filter(|t| !by.contains(t))
+                    .collect::<Vec<_>>(),
+            ),
             decision => return (i, decision),
         }
     }
@@ -319,7 +325,9 @@ pub(crate) fn choose_delete(candidates: &[RecordSet], observed: &Observed) -> (u
 /// Delete: this instance's member, exactly as read, if it still points here.
 /// Never any other member (nor a prune: a leaving instance only leaves).
 pub(crate) fn decide_delete(desired: &RecordSet, observed: &Observed) -> Decision {
-    let id = member(desired).map(|m| m.identifier.clone()).unwrap_or_default();
+    let id = member(desired)
+        .map(|m| m.identifier.clone())
+        .unwrap_or_default();
     let Some(current) = own(desired, observed) else {
         return Decision::NotOurs {
             why: format!("there is no {} member {id:?}", desired.rtype),
@@ -385,7 +393,10 @@ mod tests {
             };
             assert!(c.iter().all(|c| c.set == want), "{c:?}");
         }
-        let o = zone(vec![Existing::Member(other), Existing::Member(want.clone())]);
+        let o = zone(vec![
+            Existing::Member(other),
+            Existing::Member(want.clone()),
+        ]);
         assert_eq!(
             decide_update(&want, &o, OnConflict::Overwrite, &[]),
             Decision::Unchanged
@@ -417,10 +428,7 @@ mod tests {
             decide_update(&want, &o, OnConflict::Overwrite, &[]),
             Decision::Blocked { .. }
         ));
-        assert!(matches!(
-            decide_delete(&want, &o),
-            Decision::NotOurs { .. }
-        ));
+        assert!(matches!(decide_delete(&want, &o), Decision::NotOurs { .. }));
     }
 
     #[test]
@@ -459,7 +467,10 @@ mod tests {
         assert_eq!(
             decide_delete(
                 &want,
-                &zone(vec![Existing::Member(other), Existing::Member(want.clone())])
+                &zone(vec![
+                    Existing::Member(other),
+                    Existing::Member(want.clone())
+                ])
             ),
             Decision::Write(vec![Change {
                 action: ChangeAction::Delete,

@@ -84,7 +84,10 @@ pub(crate) fn change_batch(comment: Option<&str>, changes: &[Change]) -> String 
         }
         xml.push_str("</ResourceRecords>");
         if let Some(hc) = set.pool.as_ref().and_then(|m| m.health_check_id.as_ref()) {
-            xml.push_str(&format!("<HealthCheckId>{}</HealthCheckId>", escape(hc.as_str())));
+            xml.push_str(&format!(
+                "<HealthCheckId>{}</HealthCheckId>",
+                escape(hc.as_str())
+            ));
         }
         xml.push_str("</ResourceRecordSet></Change>");
     }
@@ -230,11 +233,11 @@ pub fn parse_list(body: &str, name: &DnsName) -> Result<Listing, XmlError> {
             },
             None => {
                 let set = RecordSet {
-                name: name.clone(),
-                rtype,
-                ttl: raw
-                    .ttl
-                    .ok_or_else(|| XmlError(format!("record {} has no TTL", raw.name)))?,
+                    name: name.clone(),
+                    rtype,
+                    ttl: raw
+                        .ttl
+                        .ok_or_else(|| XmlError(format!("record {} has no TTL", raw.name)))?,
                     values: raw
                         .resource_records
                         .map(|r| r.records.into_iter().map(|v| v.value).collect())

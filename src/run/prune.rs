@@ -42,14 +42,20 @@ pub(crate) async fn gone_members(
         return Ok(Vec::new());
     }
     let client = ec2_client(ctx).await?;
-    let mut path = format!(
-        "/?Action=DescribeInstances&Version={EC2_VERSION}&Filter.1.Name=instance-id"
-    );
+    // Instance ids are letters, digits and `-`: nothing to encode.
+    let mut form =
+        format!("Action=DescribeInstances&Version={EC2_VERSION}&Filter.1.Name=instance-id");
     for (i, id) in ids.iter().enumerate() {
-        path.push_str(&format!("&Filter.1.Value.{}={id}", i + 1));
+        form.push_str(&format!("&Filter.1.Value.{}={id}", i + 1));
     }
     let answer = client
-        .send(DESCRIBE_INSTANCES, Method::GET, &path, None, ctx.deadline())
+        .send(
+            DESCRIBE_INSTANCES,
+            Method::POST,
+            "/",
+            Some(&form),
+            ctx.deadline(),
+        )
         .await?;
     let known = parse_states(&answer.body).map_err(|reason| CallError::Malformed {
         op: DESCRIBE_INSTANCES,
@@ -57,11 +63,9 @@ pub(crate) async fn gone_members(
     })?;
     let gone: Vec<String> = ids
         .into_iter()
-        .filter(|id| {
-            match known.iter().find(|(k, _)| k == id) {
-                None => true,
-                Some((_, state)) => state == "shutting-down" || state == "terminated",
-            }
+        .filter(|id| match known.iter().find(|(k, _)| k == id) {
+            None => true,
+            Some((_, state)) => state == "shutting-down" || state == "terminated",
         })
         .collect();
     if !gone.is_empty() {
@@ -136,7 +140,11 @@ fn parse_states(body: &str) -> Result<Vec<(String, String)>, String> {
             }
             Ok(Event::Eof) => break,
             Ok(_) => {}
-            Err(e) => return Err(format!("DescribeInstances answer is not well-formed XML: {e}")),
+            Err(e) => {
+                return Err(format!(
+                    "DescribeInstances answer is not well-formed XML: {e}"
+                ));
+            }
         }
     }
     match root.as_deref() {

@@ -1112,4 +1112,42 @@ mod tests {
             assert!(e.contains(want), "{bad}: {e}");
         }
     }
+
+    #[test]
+    fn pool_keys() {
+        let r = &parse(&format!(
+            "{MINIMAL}routing = \"weighted\"\nweight = 7\nhealth_check_id = \"abc-1\"\nprune = true\n"
+        ))
+        .unwrap()
+        .records[0];
+        let pool = r.pool.as_ref().unwrap();
+        assert_eq!(pool.routing, Routing::Weighted(7));
+        assert_eq!(pool.set_identifier.as_str(), "{instance_id}");
+        assert!(pool.prune);
+        assert!(parse(MINIMAL).unwrap().records[0].pool.is_none());
+        for (bad, want) in [
+            ("routing = \"latency\"\n", "record[0].routing"),
+            ("weight = 3\n", "record[0].weight"),
+            ("routing = \"multivalue\"\nweight = 3\n", "record[0].weight"),
+            ("routing = \"weighted\"\nweight = 256\n", "record[0].weight"),
+            ("prune = true\n", "record[0].prune"),
+            (
+                "routing = \"weighted\"\nset_identifier = \"{nope}\"\n",
+                "record[0].set_identifier",
+            ),
+            (
+                "routing = \"weighted\"\nhealth_check_id = \"a b\"\n",
+                "record[0].health_check_id",
+            ),
+        ] {
+            let e = parse(&format!("{MINIMAL}{bad}")).unwrap_err().to_string();
+            assert!(e.contains(want), "{bad}: {e}");
+        }
+        let e = parse(&format!(
+            "{MINIMAL}[ec2]\nendpoint = \"http://ec2.example.com\"\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("ec2.endpoint"), "{e}");
+    }
 }

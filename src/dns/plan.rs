@@ -21,6 +21,10 @@
 //!   by someone else makes the batch fail instead of being overwritten.
 //! - delete: remove a set only if it still points at this instance (and, in
 //!   `keep` mode, is not owned by another instance), with an exact DELETE.
+//! - Pool members (weighted, multivalue) are never touched from here: they
+//!   block a simple record of their type (or one a CNAME excludes). Pool
+//!   records are planned by `dns::pool`, which touches only the set with
+//!   their own identifier (and, with `prune`, members of gone instances).
 
 use crate::dns::name::{DnsName, same_target};
 use crate::dns::record::{Change, ChangeAction, Existing, RecordSet};

@@ -3,7 +3,8 @@
 
 use crate::dns::name::DnsName;
 
-/// A simple (non-alias, no routing policy) record set.
+/// A record set without an alias: simple, or (with `pool`) a weighted or
+/// multivalue member.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordSet {
     /// The owner name.

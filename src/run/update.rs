@@ -419,7 +419,17 @@ fn lost_a_race(e: &Route53Error, changes: &[Change]) -> bool {
 }
 
 fn current_text(desired: &RecordSet, observed: &Observed) -> Option<String> {
+    let own_id = desired.pool.as_ref().map(|m| &m.identifier);
     observed.sets.iter().find_map(|e| match e {
+        Existing::Member(s)
+            if own_id.is_some()
+                && s.rtype == desired.rtype
+                && s.pool.as_ref().map(|m| &m.identifier) == own_id =>
+        {
+            Some(s.values_text())
+        }
+        Existing::Member(_) => None,
+        _ if own_id.is_some() => None,
         Existing::Simple(s) if s.rtype == desired.rtype => Some(s.values_text()),
         Existing::Simple(s) if s.rtype == "CNAME" || desired.rtype == "CNAME" => {
             Some(format!("{} {}", s.rtype, s.values_text()))
@@ -502,7 +512,16 @@ fn print_plan(
             Decision::Unchanged => "none, already right".to_owned(),
             Decision::Write(c) => c
                 .iter()
-                .map(|c| format!("{} {} {}", c.action.as_str(), c.set.name, c.set.rtype))
+                .map(|c| match &c.set.pool {
+                    Some(m) => format!(
+                        "{} {} {} (set {:?})",
+                        c.action.as_str(),
+                        c.set.name,
+                        c.set.rtype,
+                        m.identifier
+                    ),
+                    None => format!("{} {} {}", c.action.as_str(), c.set.name, c.set.rtype),
+                })
                 .collect::<Vec<_>>()
                 .join(", "),
             Decision::Conflict { .. } => {

@@ -275,3 +275,46 @@ async fn a_full_pool_is_a_clear_error_naming_the_limit() {
         run.stderr
     );
 }
+
+#[tokio::test]
+async fn a_member_past_the_first_pages_is_found_by_identifier_paging() {
+    let env = fleet(0).await;
+    for i in 0..99 {
+        env.sim.put_record(
+            ZONE,
+            member(&format!("m{i:03}"), &format!("198.51.100.{}", i + 1)),
+        );
+    }
+    // Ours sorts last: found only by following NextRecordIdentifier.
+    let ours = format!("z-{DEFAULT_INSTANCE_ID}");
+    env.sim.put_record(ZONE, member(&ours, DEFAULT_PUBLIC_IPV4));
+    let before = env.sim.records(ZONE);
+    let config = write(
+        &env,
+        "c.toml",
+        &env.sim.imds_url(),
+        "routing = \"multivalue\"\nset_identifier = \"z-{instance_id}\"",
+        "",
+    );
+    let run = env.run(&["--config", &config], &[]).await;
+    run.expect_code(0);
+    assert_eq!(
+        env.count(Operation::ChangeResourceRecordSets),
+        0,
+        "{}",
+        run.stderr
+    );
+    assert!(env.count(Operation::ListResourceRecordSets) >= 2);
+    assert_eq!(env.sim.records(ZONE), before);
+    // Its delete removes exactly that member; the 99 others stay.
+    env.run(&["delete", "--on-reboot", "--config", &config], &[])
+        .await
+        .expect_code(0);
+    let after = env.sim.records(ZONE);
+    assert_eq!(after.len(), before.len() - 1);
+    assert!(
+        after
+            .iter()
+            .all(|r| r.set_identifier.as_deref() != Some(ours.as_str()))
+    );
+}

@@ -506,10 +506,14 @@ impl AwsClient {
         let (path, query) = path_and_query
             .split_once('?')
             .unwrap_or((path_and_query, ""));
-        let content_type: &[(&str, &str)] = if body.is_some() {
-            &[("Content-Type", "text/xml")]
-        } else {
-            &[]
+        let content_type: &[(&str, &str)] = match body {
+            Some(_) if self.service == "route53" => &[("Content-Type", "text/xml")],
+            // Query APIs (EC2, STS) take a form body.
+            Some(_) => &[(
+                "Content-Type",
+                "application/x-www-form-urlencoded; charset=utf-8",
+            )],
+            None => &[],
         };
         let payload = body.unwrap_or("").as_bytes();
         let full_path = format!("{}{path}", self.path_prefix);

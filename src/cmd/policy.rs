@@ -19,6 +19,13 @@
 //! - `route53:GetChange` (changes have no zone in their ARN);
 //! - `route53:ListHostedZonesByName` only when a zone is given by name (that
 //!   action cannot be limited to a resource).
+//! - Pools (`routing`): IAM has no condition key for `SetIdentifier`, so the
+//!   policy cannot confine an instance to its own member: it allows the name,
+//!   type and actions, as for a simple record, and every member of the pool
+//!   with them. A pool never replaces other types, so no conflicting address
+//!   type is added; `DELETE` is added for `keep` (compare-and-swap) and
+//!   `prune`, and `ec2:DescribeInstances` (no resource-level permissions:
+//!   `*`) for `prune`.
 
 use crate::config::{Config, OnConflict, Record, ZoneRef};
 use crate::dns::plan::OWNER_PREFIX;
@@ -51,6 +58,16 @@ fn add_record(needs: &mut ZoneNeeds, record: &Record, allow_delete: bool) {
     needs.templated |= !record.name.is_static();
     needs.types.extend(record.types());
     needs.actions.insert("UPSERT");
+    if let Some(pool) = &record.pool {
+        if record.on_conflict == OnConflict::Keep {
+            needs.actions.extend(["CREATE", "DELETE"]);
+        }
+        if pool.prune || allow_delete {
+            needs.actions.insert("DELETE");
+        }
+        needs.names.insert(name);
+        return;
+    }
     // The deletion rule (README, "What a run may delete"): the address sets
     // that conflict with a written type (A and AAAA for a CNAME, a CNAME for
     // an A or AAAA) are replaced in one batch, DELETE the old set exactly and
@@ -166,6 +183,18 @@ pub(crate) fn document(config: &Config, allow_delete: bool) -> Value {
             "Resource": "*",
         }));
     }
+    if config
+        .records
+        .iter()
+        .any(|r| r.pool.as_ref().is_some_and(|p| p.prune))
+    {
+        statements.push(json!({
+            "Sid": "PruneTerminatedPoolMembers",
+            "Effect": "Allow",
+            "Action": "ec2:DescribeInstances",
+            "Resource": "*",
+        }));
+    }
     json!({ "Version": "2012-10-17", "Statement": statements })
 }
 
@@ -239,6 +268,20 @@ mod tests {
 
     fn config(text: &str) -> Config {
         Config::parse(text, Path::new("c.toml")).unwrap()
+    }
+
+    #[test]
+    fn pools_add_describe_instances_only_with_prune() {
+        let text = "[[record]]\nzone = \"Z0123456789ABCDEFGHIJ\"\nname = \"api.example.com\"\nsource = \"public-ipv4\"\nrouting = \"multivalue\"\n";
+        let plain = document(&config(text), false).to_string();
+        assert!(!plain.contains("ec2:DescribeInstances"), "{plain}");
+        assert!(
+            !plain.contains("CNAME") && !plain.contains("DELETE"),
+            "{plain}"
+        );
+        let pruning = document(&config(&format!("{text}prune = true\n")), false).to_string();
+        assert!(pruning.contains("ec2:DescribeInstances"), "{pruning}");
+        assert!(pruning.contains("DELETE"), "{pruning}");
     }
 
     #[test]

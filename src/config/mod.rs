@@ -68,6 +68,17 @@ pub struct Config {
     pub deadline: Duration,
     /// A node_exporter textfile written after every pass.
     pub metrics_file: Option<PathBuf>,
+    /// The `[ec2]` table (pool pruning).
+    pub ec2: Ec2Settings,
+}
+
+/// `[ec2]`: where `prune` asks EC2 about instances.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ec2Settings {
+    /// `None`: `https://ec2.<region>.amazonaws.com`.
+    pub endpoint: Option<Url>,
+    /// `None`: the instance's region (IMDS).
+    pub region: Option<String>,
 }
 
 /// One `[[record]]`: a name to keep pointing at this instance.
@@ -83,6 +94,9 @@ pub struct Record {
     pub sources: Vec<RecordSource>,
     /// What to do when the name points somewhere else.
     pub on_conflict: OnConflict,
+    /// `routing = "weighted" | "multivalue"`: this instance's member of a
+    /// pool under the name; `None` for a simple record.
+    pub pool: Option<Pool>,
 }
 
 impl Record {
@@ -132,6 +146,8 @@ impl std::fmt::Display for ZoneRef {
 }
 
 pub use crate::dns::plan::OnConflict;
+pub use crate::dns::pool::{IdentifierTemplate, Pool};
+pub use crate::dns::record::Routing;
 
 pub use crate::aws::client::SigningMode;
 
@@ -221,6 +237,15 @@ struct RawConfig {
     imds: RawImds,
     deadline: Option<Spanned<duration::Setting>>,
     metrics_file: Option<PathBuf>,
+    #[serde(default)]
+    ec2: RawEc2,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawEc2 {
+    endpoint: Option<Spanned<String>>,
+    region: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -232,6 +257,11 @@ struct RawRecord {
     private: Option<Spanned<bool>>,
     source: Option<Spanned<OneOrMany>>,
     on_conflict: Option<Spanned<String>>,
+    routing: Option<Spanned<String>>,
+    weight: Option<Spanned<Integer>>,
+    set_identifier: Option<Spanned<String>>,
+    health_check_id: Option<Spanned<String>>,
+    prune: Option<Spanned<bool>>,
 }
 
 /// Any TOML integer, even one past `i64` (TOML itself only has `i64`, but the
@@ -389,7 +419,47 @@ impl Validator<'_> {
                 .duration(raw.deadline, "deadline", DEADLINE_BOUNDS)?
                 .unwrap_or(DEFAULT_DEADLINE),
             metrics_file: raw.metrics_file,
+            ec2: self.ec2(raw.ec2)?,
         })
+    }
+
+    fn ec2(&self, raw: RawEc2) -> Result<Ec2Settings, ConfigError> {
+        let endpoint = match &raw.endpoint {
+            None => None,
+            Some(e) => {
+                let url = self.url(e, "ec2.endpoint")?;
+                if url.scheme() != "https" && !(url.scheme() == "http" && is_loopback_host(&url)) {
+                    return self.invalid(
+                        e.span(),
+                        "ec2.endpoint".into(),
+                        format!("{:?}: EC2 must be reached over https (http is accepted only for loopback test endpoints)", e.get_ref()),
+                    );
+                }
+                Some(url)
+            }
+        };
+        let region = match raw.region {
+            None => None,
+            Some(r)
+                if !r.get_ref().trim().is_empty()
+                    && r.get_ref()
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') =>
+            {
+                Some(r.into_inner())
+            }
+            Some(r) => {
+                return self.invalid(
+                    r.span(),
+                    "ec2.region".into(),
+                    format!(
+                        "{:?} is not an AWS region name (like \"us-east-1\")",
+                        r.get_ref()
+                    ),
+                );
+            }
+        };
+        Ok(Ec2Settings { endpoint, region })
     }
 
     fn record(&self, i: usize, raw: RawRecord) -> Result<Record, ConfigError> {
@@ -483,6 +553,7 @@ impl Validator<'_> {
                 ),
             );
         }
+        let pool = self.pool(i, &raw)?;
         let ttl = match raw.ttl {
             None => DEFAULT_TTL,
             Some(t) => match u32::try_from(t.get_ref().0) {
@@ -551,7 +622,106 @@ impl Validator<'_> {
             ttl,
             sources,
             on_conflict,
+            pool,
         })
+    }
+
+    /// `routing`, `weight`, `set_identifier`, `health_check_id`, `prune`.
+    fn pool(&self, i: usize, raw: &RawRecord) -> Result<Option<Pool>, ConfigError> {
+        let key = |field: &str| format!("record[{i}].{field}");
+        let weighted = match raw
+            .routing
+            .as_ref()
+            .map(|r| (r.get_ref().as_str(), r.span()))
+        {
+            None | Some(("simple", _)) => {
+                for (span, field) in [
+                    (raw.weight.as_ref().map(|s| s.span()), "weight"),
+                    (
+                        raw.set_identifier.as_ref().map(|s| s.span()),
+                        "set_identifier",
+                    ),
+                    (
+                        raw.health_check_id.as_ref().map(|s| s.span()),
+                        "health_check_id",
+                    ),
+                    (raw.prune.as_ref().map(|s| s.span()), "prune"),
+                ] {
+                    if let Some(span) = span {
+                        return self.invalid(
+                            span,
+                            key(field),
+                            "only applies to a pool: set routing = \"multivalue\" or \"weighted\""
+                                .into(),
+                        );
+                    }
+                }
+                return Ok(None);
+            }
+            Some(("weighted", _)) => true,
+            Some(("multivalue", _)) => false,
+            Some((other, span)) => {
+                return self.invalid(
+                    span,
+                    key("routing"),
+                    format!("{other:?} is not a routing policy: use \"simple\", \"multivalue\" or \"weighted\""),
+                );
+            }
+        };
+        let routing = match (&raw.weight, weighted) {
+            (Some(w), false) => {
+                return self.invalid(
+                    w.span(),
+                    key("weight"),
+                    "only applies with routing = \"weighted\"".into(),
+                );
+            }
+            (None, false) => Routing::MultiValue,
+            (None, true) => Routing::Weighted(1),
+            (Some(w), true) => match u8::try_from(w.get_ref().0) {
+                Ok(v) => Routing::Weighted(v),
+                Err(_) => {
+                    return self.invalid(
+                        w.span(),
+                        key("weight"),
+                        format!(
+                            "{} is out of range: Route 53 accepts 0 to 255",
+                            w.get_ref().0
+                        ),
+                    );
+                }
+            },
+        };
+        let set_identifier = match &raw.set_identifier {
+            None => IdentifierTemplate::instance_id(),
+            Some(t) => match IdentifierTemplate::parse(t.get_ref()) {
+                Ok(t) => t,
+                Err(e) => return self.invalid(t.span(), key("set_identifier"), e),
+            },
+        };
+        let health_check_id = match &raw.health_check_id {
+            None => None,
+            Some(h) => {
+                let id = h.get_ref().trim();
+                if id.is_empty()
+                    || id.len() > 64
+                    || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                {
+                    return self.invalid(
+                        h.span(),
+                        key("health_check_id"),
+                        format!("{id:?} is not a Route 53 health check id (like \"abcdef11-2222-3333-4444-555555fedcba\")"),
+                    );
+                }
+                Some(id.to_owned())
+            }
+        };
+        Ok(Some(Pool {
+            routing,
+            set_identifier,
+            health_check_id,
+            prune: raw.prune.as_ref().is_some_and(|p| *p.get_ref()),
+        }))
     }
 
     fn route53(&self, raw: RawRoute53) -> Result<Route53Settings, ConfigError> {
@@ -941,5 +1111,43 @@ mod tests {
                 .to_string();
             assert!(e.contains(want), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn pool_keys() {
+        let r = &parse(&format!(
+            "{MINIMAL}routing = \"weighted\"\nweight = 7\nhealth_check_id = \"abc-1\"\nprune = true\n"
+        ))
+        .unwrap()
+        .records[0];
+        let pool = r.pool.as_ref().unwrap();
+        assert_eq!(pool.routing, Routing::Weighted(7));
+        assert_eq!(pool.set_identifier.as_str(), "{instance_id}");
+        assert!(pool.prune);
+        assert!(parse(MINIMAL).unwrap().records[0].pool.is_none());
+        for (bad, want) in [
+            ("routing = \"latency\"\n", "record[0].routing"),
+            ("weight = 3\n", "record[0].weight"),
+            ("routing = \"multivalue\"\nweight = 3\n", "record[0].weight"),
+            ("routing = \"weighted\"\nweight = 256\n", "record[0].weight"),
+            ("prune = true\n", "record[0].prune"),
+            (
+                "routing = \"weighted\"\nset_identifier = \"{nope}\"\n",
+                "record[0].set_identifier",
+            ),
+            (
+                "routing = \"weighted\"\nhealth_check_id = \"a b\"\n",
+                "record[0].health_check_id",
+            ),
+        ] {
+            let e = parse(&format!("{MINIMAL}{bad}")).unwrap_err().to_string();
+            assert!(e.contains(want), "{bad}: {e}");
+        }
+        let e = parse(&format!(
+            "{MINIMAL}[ec2]\nendpoint = \"http://ec2.example.com\"\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("ec2.endpoint"), "{e}");
     }
 }

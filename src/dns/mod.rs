@@ -4,6 +4,7 @@
 
 pub mod name;
 pub(crate) mod plan;
+pub mod pool;
 pub mod record;
 pub(crate) mod source;
 pub(crate) mod template;

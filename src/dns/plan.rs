@@ -21,6 +21,10 @@
 //!   by someone else makes the batch fail instead of being overwritten.
 //! - delete: remove a set only if it still points at this instance (and, in
 //!   `keep` mode, is not owned by another instance), with an exact DELETE.
+//! - Pool members (weighted, multivalue) are never touched from here: they
+//!   block a simple record of their type (or one a CNAME excludes). Pool
+//!   records are planned by `dns::pool`, which touches only the set with
+//!   their own identifier (and, with `prune`, members of gone instances).
 
 use crate::dns::name::{DnsName, same_target};
 use crate::dns::record::{Change, ChangeAction, Existing, RecordSet};
@@ -111,6 +115,7 @@ pub(crate) fn owner_set(owner_name: &DnsName, instance_id: &str) -> RecordSet {
         rtype: "TXT".into(),
         ttl: OWNER_TTL,
         values: vec![format!("\"{instance_id}\"")],
+        pool: None,
     }
 }
 
@@ -161,6 +166,13 @@ fn relevant<'a>(desired: &RecordSet, observed: &'a Observed) -> Relevant<'a> {
         match existing {
             Existing::Special { kind, .. } if matters => {
                 r.blocked_by.push(format!("{rtype} ({kind})"));
+            }
+            // Pool members are touched only by a record of that pool.
+            Existing::Member(_) if matters => {
+                let text = format!("{rtype} (weighted or multivalue pool members)");
+                if !r.blocked_by.contains(&text) {
+                    r.blocked_by.push(text);
+                }
             }
             Existing::Simple(set) if set.rtype == desired.rtype => r.same = Some(set),
             Existing::Simple(set) if matters && is_address(rtype) => r.conflicting.push(set),
@@ -310,6 +322,7 @@ pub(crate) fn decide_delete(
 ) -> Decision {
     let special = observed.sets.iter().find_map(|e| match e {
         Existing::Special { rtype, kind, .. } if *rtype == desired.rtype => Some(*kind),
+        Existing::Member(s) if s.rtype == desired.rtype => Some("a weighted or multivalue pool"),
         _ => None,
     });
     if let Some(kind) = special {
@@ -360,6 +373,7 @@ mod tests {
             rtype: rtype.into(),
             ttl,
             values: vec![value.into()],
+            pool: None,
         }
     }
 

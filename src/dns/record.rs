@@ -3,7 +3,8 @@
 
 use crate::dns::name::DnsName;
 
-/// A simple (non-alias, no routing policy) record set.
+/// A record set without an alias: simple, or (with `pool`) a weighted or
+/// multivalue member.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordSet {
     /// The owner name.
@@ -14,6 +15,30 @@ pub struct RecordSet {
     pub ttl: u32,
     /// The values, as Route 53 writes them.
     pub values: Vec<String>,
+    /// A weighted or multivalue pool member: its identifier and routing;
+    /// `None` for a simple set.
+    pub pool: Option<PoolMember>,
+}
+
+/// What makes a record set one member of a pool (Route 53's weighted or
+/// multivalue routing policies): its `SetIdentifier` and routing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolMember {
+    /// The `SetIdentifier`: (name, type, identifier) is the set's key.
+    pub identifier: String,
+    /// Weighted (with its weight) or multivalue.
+    pub routing: Routing,
+    /// `HealthCheckId`, when the member has one.
+    pub health_check_id: Option<String>,
+}
+
+/// A pool's routing policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Routing {
+    /// `Weight` 0..=255.
+    Weighted(u8),
+    /// `MultiValueAnswer` true.
+    MultiValue,
 }
 
 impl RecordSet {
@@ -28,6 +53,9 @@ impl RecordSet {
 pub enum Existing {
     /// A simple record set we can compare and replace.
     Simple(RecordSet),
+    /// A weighted or multivalue member (`pool` is set): only a record with
+    /// that routing and identifier ever touches it.
+    Member(RecordSet),
     /// An alias or routing-policy record (weighted, latency, ...): this program
     /// does not manage those.
     Special {
@@ -44,7 +72,7 @@ impl Existing {
     /// The set's type (`A`, `CNAME`, `MX`, ...).
     pub fn rtype(&self) -> &str {
         match self {
-            Existing::Simple(set) => &set.rtype,
+            Existing::Simple(set) | Existing::Member(set) => &set.rtype,
             Existing::Special { rtype, .. } => rtype,
         }
     }

@@ -4,7 +4,7 @@
 
 pub use crate::aws::client::AwsError;
 use crate::dns::name::DnsName;
-use crate::dns::record::{Change, Existing, RecordSet};
+use crate::dns::record::{Change, Existing, PoolMember, RecordSet, Routing};
 use quick_xml::escape::escape;
 use quick_xml::events::Event;
 use serde::Deserialize;
@@ -58,19 +58,38 @@ pub(crate) fn change_batch(comment: Option<&str>, changes: &[Change]) -> String 
     for change in changes {
         let set = &change.set;
         xml.push_str(&format!(
-            "<Change><Action>{}</Action><ResourceRecordSet><Name>{}</Name><Type>{}</Type><TTL>{}</TTL><ResourceRecords>",
+            "<Change><Action>{}</Action><ResourceRecordSet><Name>{}</Name><Type>{}</Type>",
             change.action.as_str(),
             escape(set.name.as_str()),
             escape(set.rtype.as_str()),
-            set.ttl
         ));
+        // Schema order: SetIdentifier, Weight, ..., MultiValueAnswer, TTL,
+        // ResourceRecords, ..., HealthCheckId.
+        if let Some(member) = &set.pool {
+            xml.push_str(&format!(
+                "<SetIdentifier>{}</SetIdentifier>",
+                escape(member.identifier.as_str())
+            ));
+            match member.routing {
+                Routing::Weighted(w) => xml.push_str(&format!("<Weight>{w}</Weight>")),
+                Routing::MultiValue => xml.push_str("<MultiValueAnswer>true</MultiValueAnswer>"),
+            }
+        }
+        xml.push_str(&format!("<TTL>{}</TTL><ResourceRecords>", set.ttl));
         for value in &set.values {
             xml.push_str(&format!(
                 "<ResourceRecord><Value>{}</Value></ResourceRecord>",
                 escape(value.as_str())
             ));
         }
-        xml.push_str("</ResourceRecords></ResourceRecordSet></Change>");
+        xml.push_str("</ResourceRecords>");
+        if let Some(hc) = set.pool.as_ref().and_then(|m| m.health_check_id.as_ref()) {
+            xml.push_str(&format!(
+                "<HealthCheckId>{}</HealthCheckId>",
+                escape(hc.as_str())
+            ));
+        }
+        xml.push_str("</ResourceRecordSet></Change>");
     }
     xml.push_str("</Changes></ChangeBatch></ChangeResourceRecordSetsRequest>");
     xml
@@ -131,6 +150,9 @@ struct RawSet {
     resource_records: Option<RawRecords>,
     alias_target: Option<serde::de::IgnoredAny>,
     set_identifier: Option<String>,
+    weight: Option<u8>,
+    multi_value_answer: Option<bool>,
+    health_check_id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -179,30 +201,55 @@ pub fn parse_list(body: &str, name: &DnsName) -> Result<Listing, XmlError> {
             continue;
         }
         let rtype = raw.rtype.trim().to_owned();
+        // Weighted and multivalue members without an alias are pool
+        // members; every other routing policy (failover, latency, geo, ...)
+        // and every alias stays untouchable.
+        let routing = match (raw.weight, raw.multi_value_answer) {
+            (Some(w), None) => Some(Routing::Weighted(w)),
+            (None, Some(true)) => Some(Routing::MultiValue),
+            _ => None,
+        };
         let kind = if raw.alias_target.is_some() {
             Some("an alias record")
-        } else if raw.set_identifier.is_some() {
+        } else if raw.set_identifier.is_some() && routing.is_none() {
             Some("a routing-policy record (it has a SetIdentifier)")
         } else {
             None
         };
+        let pool = match (raw.set_identifier, routing) {
+            (Some(identifier), Some(routing)) => Some(PoolMember {
+                identifier,
+                routing,
+                health_check_id: raw.health_check_id,
+            }),
+            _ => None,
+        };
+        let member = pool.is_some();
         sets.push(match kind {
             Some(kind) => Existing::Special {
                 name: name.clone(),
                 rtype,
                 kind,
             },
-            None => Existing::Simple(RecordSet {
-                name: name.clone(),
-                rtype,
-                ttl: raw
-                    .ttl
-                    .ok_or_else(|| XmlError(format!("record {} has no TTL", raw.name)))?,
-                values: raw
-                    .resource_records
-                    .map(|r| r.records.into_iter().map(|v| v.value).collect())
-                    .unwrap_or_default(),
-            }),
+            None => {
+                let set = RecordSet {
+                    name: name.clone(),
+                    rtype,
+                    ttl: raw
+                        .ttl
+                        .ok_or_else(|| XmlError(format!("record {} has no TTL", raw.name)))?,
+                    values: raw
+                        .resource_records
+                        .map(|r| r.records.into_iter().map(|v| v.value).collect())
+                        .unwrap_or_default(),
+                    pool,
+                };
+                if member {
+                    Existing::Member(set)
+                } else {
+                    Existing::Simple(set)
+                }
+            }
         });
     }
     let same_name = doc
@@ -400,6 +447,7 @@ mod tests {
             rtype: "CNAME".into(),
             ttl: 60,
             values: vec![value.into()],
+            pool: None,
         }
     }
 
@@ -444,9 +492,11 @@ mod tests {
         assert!(
             matches!(&wild[..], [Existing::Special { kind: "an alias record", name, .. }] if name.as_str() == "*.example.com.")
         );
+        // A weighted set is a pool member, with its identifier and weight.
         assert!(matches!(
             &at("w.example.com").sets[..],
-            [Existing::Special { .. }]
+            [Existing::Member(RecordSet { pool: Some(PoolMember { identifier, routing: Routing::Weighted(1), .. }), values, .. })]
+                if identifier == "one" && values.len() == 2
         ));
         assert_eq!(
             at("x.example.com").next_at_name,

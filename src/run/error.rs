@@ -213,6 +213,10 @@ pub(crate) enum Error {
     Interrupted { signal: &'static str },
     #[error(transparent)]
     Request(#[from] RequestError),
+    #[error(
+        "prune needs the EC2 region: IMDS has no meta-data/placement/region; set [ec2] region (and endpoint)"
+    )]
+    NoRegion,
 }
 
 impl From<CallError> for Error {
@@ -242,6 +246,7 @@ impl Error {
             Error::OwnerName(_) => EXIT_CONFIG,
             Error::Interrupted { .. } => EXIT_TEMPFAIL,
             Error::Request(_) => EXIT_USAGE,
+            Error::NoRegion => EXIT_UNAVAILABLE,
         }
     }
 

@@ -6,7 +6,8 @@ use crate::aws::imds::Imds;
 use crate::aws::retry::Deadline;
 use crate::config::Record;
 use crate::dns::name::DnsName;
-use crate::dns::record::RecordSet;
+use crate::dns::pool::Pool;
+use crate::dns::record::{PoolMember, RecordSet};
 use crate::dns::source::RecordSource;
 use crate::dns::template::Var;
 use crate::run::error::Error;
@@ -96,6 +97,33 @@ impl Facts {
             })
     }
 
+    /// A pool record's member identity: its rendered `SetIdentifier`,
+    /// routing and health check.
+    pub(crate) async fn pool_member(
+        &mut self,
+        imds: &Imds,
+        pool: &Pool,
+        deadline: Deadline,
+    ) -> Result<PoolMember, Error> {
+        let mut values: HashMap<Var, Option<String>> = HashMap::new();
+        for var in pool.set_identifier.vars() {
+            let value = self.get(imds, &var.metadata_path(), deadline).await?;
+            values.insert(var.clone(), value);
+        }
+        let identifier = pool
+            .set_identifier
+            .render(|v| values.get(v).cloned().flatten())
+            .map_err(|message| Error::BadName {
+                template: pool.set_identifier.as_str().to_owned(),
+                message,
+            })?;
+        Ok(PoolMember {
+            identifier,
+            routing: pool.routing,
+            health_check_id: pool.health_check_id.clone(),
+        })
+    }
+
     /// The record's sources that IMDS has a value for, in the config's order,
     /// as the record sets to write: the first is preferred, the others are
     /// what the name can hold when sets this program may not delete block
@@ -108,6 +136,10 @@ impl Facts {
         name: &DnsName,
         deadline: Deadline,
     ) -> Result<Vec<Desired>, Error> {
+        let pool = match &record.pool {
+            Some(p) => Some(self.pool_member(imds, p, deadline).await?),
+            None => None,
+        };
         let mut found = Vec::new();
         for &source in &record.sources {
             let Some(raw) = self.get(imds, &source.metadata_path(), deadline).await? else {
@@ -134,6 +166,7 @@ impl Facts {
                     rtype: source.rtype().into(),
                     ttl: record.ttl,
                     values: vec![value],
+                    pool: pool.clone(),
                 },
                 source,
             });

@@ -11,6 +11,7 @@ pub(crate) mod lifecycle;
 pub(crate) mod metrics;
 pub(crate) mod notify;
 pub(crate) mod outcome;
+pub(crate) mod prune;
 pub(crate) mod report;
 pub(crate) mod state;
 pub(crate) mod update;

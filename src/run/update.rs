@@ -13,6 +13,7 @@
 use crate::config::{OnConflict, Record};
 use crate::dns::name::DnsName;
 use crate::dns::plan::{self, Decision, Observed};
+use crate::dns::pool;
 use crate::dns::record::{Change, ChangeAction, Existing, RecordSet};
 use crate::route53::Route53;
 use crate::route53::Route53Error;
@@ -22,6 +23,7 @@ use crate::run::context::Context;
 use crate::run::error::Error;
 use crate::run::facts::{Desired, Facts};
 use crate::run::outcome::{Outcome, RecordOutcome, Status};
+use crate::run::prune;
 use crate::run::state::Written;
 use crate::run::zones::{Zone, Zones};
 use std::io::Write;
@@ -75,9 +77,10 @@ pub(crate) async fn targets(
         if named.iter().any(|(_, c, _)| c[0].set.name == name) {
             return Err(Error::DuplicateName { name });
         }
+        // A pool member's identifier is its ownership: no owner record.
         let owner_name = match record.on_conflict {
-            OnConflict::Keep => Some(plan::owner_name(&name)?),
-            OnConflict::Overwrite => None,
+            OnConflict::Keep if record.pool.is_none() => Some(plan::owner_name(&name)?),
+            _ => None,
         };
         let candidates = facts
             .candidates(&ctx.imds, record, &name, ctx.deadline())
@@ -222,7 +225,7 @@ pub(crate) async fn observe(ctx: &Context, zone: &str, target: &Target) -> Resul
             .into_iter()
             .find_map(|e| match e {
                 Existing::Simple(s) => Some(s),
-                Existing::Special { .. } => None,
+                Existing::Special { .. } | Existing::Member(_) => None,
             }),
         None => None,
     };
@@ -240,13 +243,16 @@ fn decide<'t>(
     target: &'t Target,
     observed: &Observed,
     instance_id: &str,
+    gone: &[String],
 ) -> (&'t Desired, Decision) {
     let policy = target.record.on_conflict;
     let candidates: Vec<&Desired> = target.candidates().collect();
     let sets: Vec<RecordSet> = candidates.iter().map(|d| d.set.clone()).collect();
-    let (i, decision) = match mode {
-        Mode::Update => plan::choose_update(&sets, observed, policy, instance_id),
-        Mode::Delete => plan::choose_delete(&sets, observed, policy, instance_id),
+    let (i, decision) = match (mode, target.record.pool.is_some()) {
+        (Mode::Update, false) => plan::choose_update(&sets, observed, policy, instance_id),
+        (Mode::Delete, false) => plan::choose_delete(&sets, observed, policy, instance_id),
+        (Mode::Update, true) => pool::choose_update(&sets, observed, policy, gone),
+        (Mode::Delete, true) => pool::choose_delete(&sets, observed),
     };
     if i > 0 {
         info!(
@@ -301,7 +307,13 @@ async fn converge_zone(
                 Some((observed, decision)) => (observed, (&t.desired, decision)),
                 None => {
                     let observed = observe(ctx, zone, t).await?;
-                    let decided = decide(mode, t, &observed, instance_id);
+                    let gone = match (mode, &t.record.pool) {
+                        (Mode::Update, Some(p)) if p.prune => {
+                            prune::gone_members(ctx, &t.desired.set, &observed).await?
+                        }
+                        _ => Vec::new(),
+                    };
+                    let decided = decide(mode, t, &observed, instance_id, &gone);
                     (observed, decided)
                 }
             };
@@ -393,7 +405,10 @@ async fn converge_zone(
 /// several sources always list.
 fn assume_from_memo(ctx: &Context, zone: &str, t: &Target) -> Option<(Observed, Decision)> {
     let desired = &t.desired.set;
-    if t.record.on_conflict != OnConflict::Overwrite || !t.fallbacks.is_empty() {
+    if t.record.on_conflict != OnConflict::Overwrite
+        || !t.fallbacks.is_empty()
+        || t.record.pool.is_some()
+    {
         return None;
     }
     let last = ctx.state.last_written(zone, desired.name.as_str())?;
@@ -410,6 +425,7 @@ fn assume_from_memo(ctx: &Context, zone: &str, t: &Target) -> Option<(Observed, 
         rtype: last.rtype,
         ttl: last.ttl,
         values: vec![last.value],
+        pool: None,
     };
     let decision = Decision::Write(vec![
         Change {
@@ -499,7 +515,17 @@ fn lost_a_race(e: &Route53Error, changes: &[Change]) -> bool {
 }
 
 fn current_text(desired: &RecordSet, observed: &Observed) -> Option<String> {
+    let own_id = desired.pool.as_ref().map(|m| &m.identifier);
     observed.sets.iter().find_map(|e| match e {
+        Existing::Member(s)
+            if own_id.is_some()
+                && s.rtype == desired.rtype
+                && s.pool.as_ref().map(|m| &m.identifier) == own_id =>
+        {
+            Some(s.values_text())
+        }
+        Existing::Member(_) => None,
+        _ if own_id.is_some() => None,
         Existing::Simple(s) if s.rtype == desired.rtype => Some(s.values_text()),
         Existing::Simple(s) if s.rtype == "CNAME" || desired.rtype == "CNAME" => {
             Some(format!("{} {}", s.rtype, s.values_text()))
@@ -582,7 +608,16 @@ fn print_plan(
             Decision::Unchanged => "none, already right".to_owned(),
             Decision::Write(c) => c
                 .iter()
-                .map(|c| format!("{} {} {}", c.action.as_str(), c.set.name, c.set.rtype))
+                .map(|c| match &c.set.pool {
+                    Some(m) => format!(
+                        "{} {} {} (set {:?})",
+                        c.action.as_str(),
+                        c.set.name,
+                        c.set.rtype,
+                        m.identifier
+                    ),
+                    None => format!("{} {} {}", c.action.as_str(), c.set.name, c.set.rtype),
+                })
                 .collect::<Vec<_>>()
                 .join(", "),
             Decision::Conflict { .. } => {

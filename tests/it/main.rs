@@ -4,6 +4,7 @@ mod cli;
 mod docs;
 mod faults;
 mod moto;
+mod pools;
 mod proxy;
 mod records;
 mod safety;

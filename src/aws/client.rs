@@ -506,8 +506,11 @@ impl AwsClient {
         let (path, query) = path_and_query
             .split_once('?')
             .unwrap_or((path_and_query, ""));
-        let content_type: &[(&str, &str)] = if body.is_some() {
+        // Route 53 takes XML; the Query APIs (STS, EC2) take a form.
+        let content_type: &[(&str, &str)] = if body.is_some() && self.service == "route53" {
             &[("Content-Type", "text/xml")]
+        } else if body.is_some() {
+            &[("Content-Type", "application/x-www-form-urlencoded")]
         } else {
             &[]
         };

@@ -16,9 +16,11 @@
 //! ```
 
 use crate::dns::name::DnsName;
+pub mod assume;
 pub(crate) mod duration;
 use crate::dns::source::RecordSource;
 use crate::dns::template::NameTemplate;
+pub use assume::{AssumeRole, StsSettings};
 use aws_sign::sign::Scheme;
 use reqwest::Url;
 use serde::Deserialize;
@@ -68,6 +70,8 @@ pub struct Config {
     pub deadline: Duration,
     /// A node_exporter textfile written after every pass.
     pub metrics_file: Option<PathBuf>,
+    /// The `[sts]` table (where AssumeRole goes).
+    pub sts: StsSettings,
 }
 
 /// One `[[record]]`: a name to keep pointing at this instance.
@@ -83,6 +87,8 @@ pub struct Record {
     pub sources: Vec<RecordSource>,
     /// What to do when the name points somewhere else.
     pub on_conflict: OnConflict,
+    /// `role_arn`: assume this role (instead of `route53.role_arn`) for this record.
+    pub role_arn: Option<String>,
 }
 
 impl Record {
@@ -150,6 +156,8 @@ pub struct Route53Settings {
     pub wait_timeout: Duration,
     /// Extra PEM CA certificates to trust (TLS-inspecting proxies, simulators).
     pub ca_bundle: Option<PathBuf>,
+    /// `role_arn` (+ `external_id`, `session_name`): assume this role for Route 53.
+    pub assume: Option<AssumeRole>,
 }
 
 /// The `[imds]` table.
@@ -221,6 +229,8 @@ struct RawConfig {
     imds: RawImds,
     deadline: Option<Spanned<duration::Setting>>,
     metrics_file: Option<PathBuf>,
+    #[serde(default)]
+    sts: assume::RawSts,
 }
 
 #[derive(Deserialize)]
@@ -232,6 +242,7 @@ struct RawRecord {
     private: Option<Spanned<bool>>,
     source: Option<Spanned<OneOrMany>>,
     on_conflict: Option<Spanned<String>>,
+    role_arn: Option<Spanned<String>>,
 }
 
 /// Any TOML integer, even one past `i64` (TOML itself only has `i64`, but the
@@ -273,6 +284,9 @@ struct RawRoute53 {
     wait: Option<bool>,
     wait_timeout: Option<Spanned<duration::Setting>>,
     ca_bundle: Option<PathBuf>,
+    role_arn: Option<Spanned<String>>,
+    external_id: Option<Spanned<String>>,
+    session_name: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -389,6 +403,7 @@ impl Validator<'_> {
                 .duration(raw.deadline, "deadline", DEADLINE_BOUNDS)?
                 .unwrap_or(DEFAULT_DEADLINE),
             metrics_file: raw.metrics_file,
+            sts: self.sts(raw.sts)?,
         })
     }
 
@@ -545,12 +560,17 @@ impl Validator<'_> {
                 );
             }
         };
+        let role_arn = match raw.role_arn {
+            Some(arn) => Some(self.role_arn(arn, key("role_arn"))?),
+            None => None,
+        };
         Ok(Record {
             zone,
             name,
             ttl,
             sources,
             on_conflict,
+            role_arn,
         })
     }
 
@@ -632,6 +652,7 @@ impl Validator<'_> {
                 )?
                 .unwrap_or(DEFAULT_WAIT_TIMEOUT),
             ca_bundle: raw.ca_bundle,
+            assume: self.assume_role(raw.role_arn, raw.external_id, raw.session_name)?,
         })
     }
 

@@ -83,6 +83,8 @@ pub(crate) enum CredentialError {
     NotFound { tried: String },
     #[error(transparent)]
     Role(RoleError),
+    #[error(transparent)]
+    AssumeRole(Box<super::assume_role::AssumeRoleError>),
 }
 
 /// The chain plus a cache of what it found.
@@ -210,13 +212,13 @@ fn role_error(e: RoleError) -> CredentialError {
     }
 }
 
-fn needs_refresh(creds: &Credentials, now: Timestamp) -> bool {
+pub(crate) fn needs_refresh(creds: &Credentials, now: Timestamp) -> bool {
     creds
         .expiration
         .is_some_and(|exp| exp.seconds_since(now) < REFRESH_MARGIN_SECS)
 }
 
-fn is_expired(creds: &Credentials, now: Timestamp) -> bool {
+pub(crate) fn is_expired(creds: &Credentials, now: Timestamp) -> bool {
     creds.expiration.is_some_and(|exp| exp <= now)
 }
 

@@ -221,3 +221,48 @@ async fn a_record_with_its_own_role_is_written_in_a_third_account() {
             .all(|r| r.error_code.is_none())
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn policy_prints_what_each_side_needs() {
+    let env = Env::start(fast()).await;
+    let cfg = config(
+        &env,
+        &format!("role_arn = \"{TARGET_ROLE}\"\nexternal_id = \"{EXTERNAL_ID}\""),
+        "",
+    );
+    let run = env.run(&["policy", "--config", &cfg], &[]).await;
+    run.expect_code(0);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let instance = &doc["InstanceRole"]["Policy"]["Statement"];
+    assert_eq!(instance[0]["Action"], "sts:AssumeRole");
+    assert_eq!(instance[0]["Resource"], serde_json::json!([TARGET_ROLE]));
+    assert_eq!(
+        instance.as_array().unwrap().len(),
+        1,
+        "the instance role gets no Route 53 rights: {doc:#}"
+    );
+    let role = &doc["Roles"][TARGET_ROLE];
+    let trust = &role["TrustPolicy"]["Statement"][0];
+    assert_eq!(trust["Action"], "sts:AssumeRole");
+    assert_eq!(
+        trust["Condition"]["StringEquals"]["sts:ExternalId"],
+        EXTERNAL_ID
+    );
+    let permissions = role["PermissionsPolicy"]["Statement"].as_array().unwrap();
+    assert!(
+        permissions
+            .iter()
+            .any(|s| s["Action"] == "route53:ChangeResourceRecordSets"
+                && s["Resource"] == format!("arn:aws:route53:::hostedzone/{ZONE}")),
+        "{doc:#}"
+    );
+    assert!(env.sim.requests().is_empty(), "policy calls nothing");
+
+    // Without role_arn: the plain policy document, as before.
+    let plain = config(&env, "", "");
+    let run = env.run(&["policy", "--config", &plain], &[]).await;
+    run.expect_code(0);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["Version"], "2012-10-17");
+    assert!(doc.get("Roles").is_none());
+}

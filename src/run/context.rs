@@ -4,7 +4,7 @@
 //! deadline and its own counters for the summary line.
 
 use crate::aws::client::{AwsClient, ClientSettings, Endpoint, SigningMode, starting_scheme};
-use crate::aws::credentials::assume_role::AssumeSettings;
+use crate::aws::credentials::assume_role::{AssumeSettings, StsAccess};
 use crate::aws::credentials::{CredentialSource, Env, Provider};
 use crate::aws::http;
 use crate::aws::imds::Imds;
@@ -86,7 +86,13 @@ impl Context {
             config.imds.v1_fallback,
             config.imds.wait_timeout,
         ));
-        let credentials = Arc::new(Provider::new(env));
+        let credentials = Arc::new(Provider::new(env).with_sts(StsAccess {
+            endpoint: config.sts.endpoint.clone(),
+            region: config.sts.region.clone(),
+            http: http::route53_client(config.route53.ca_bundle.as_deref())?,
+            // STS's error document has Route 53's shape.
+            parse_error: route53::xml::parse_error,
+        }));
         let remembered = match config.route53.signing {
             SigningMode::Auto => state.signing_scheme(),
             SigningMode::Fixed(_) => None,

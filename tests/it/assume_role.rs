@@ -266,3 +266,68 @@ async fn policy_prints_what_each_side_needs() {
     assert_eq!(doc["Version"], "2012-10-17");
     assert!(doc.get("Roles").is_none());
 }
+
+/// Writes `$HOME/.aws/<name>` in the scratch directory the runs use as HOME.
+fn aws_file(env: &Env, name: &str, text: &str) {
+    let dir = env.dir.path().join(".aws");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_config_file_profile_with_credential_source_assumes_its_role() {
+    let mut role = AssumableRole::new(TARGET_ROLE);
+    role.external_id = Some(EXTERNAL_ID.into());
+    let env = Env::start(denied_instance_role(vec![role])).await;
+    aws_file(
+        &env,
+        "config",
+        &format!(
+            "[default]\nregion = us-east-1\n\n[profile dns]\nrole_arn = {TARGET_ROLE}\ncredential_source = Ec2InstanceMetadata\nexternal_id = {EXTERNAL_ID}\n"
+        ),
+    );
+    let cfg = config(&env, "", "");
+    // The default profile has no role: the instance role, refused.
+    let run = env.run(&["--config", &cfg], &[]).await;
+    run.expect_code(77);
+    assert_eq!(env.cname("web.example.com"), None);
+    let run = env
+        .run(&["--config", &cfg], &[("AWS_PROFILE", "dns")])
+        .await;
+    run.expect_code(0)
+        .expect_stderr("the profile assumes a role");
+    assert_eq!(env.cname("web.example.com").as_deref(), Some(HOSTNAME));
+    assert_eq!(assume_calls(&env).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_config_file_profile_with_source_profile_assumes_its_role_with_those_keys() {
+    use ec2_dns_sim::config::{STATIC_ACCESS_KEY_ID, STATIC_SECRET_ACCESS_KEY, STATIC_USER_ARN};
+    let mut role = AssumableRole::new(TARGET_ROLE);
+    // Only the static user may assume it: the instance role would be refused.
+    role.trusted = vec![STATIC_USER_ARN.into()];
+    let env = Env::start(denied_instance_role(vec![role])).await;
+    let config_file = env.path("aws-config");
+    std::fs::write(
+        &config_file,
+        format!("[default]\nrole_arn = {TARGET_ROLE}\nsource_profile = base\nrole_session_name = web-1\n"),
+    )
+    .unwrap();
+    aws_file(
+        &env,
+        "credentials",
+        &format!(
+            "[base]\naws_access_key_id = {STATIC_ACCESS_KEY_ID}\naws_secret_access_key = {STATIC_SECRET_ACCESS_KEY}\n"
+        ),
+    );
+    let cfg = config(&env, "", "");
+    let run = env
+        .run(
+            &["--config", &cfg],
+            &[("AWS_CONFIG_FILE", config_file.to_str().unwrap())],
+        )
+        .await;
+    run.expect_code(0);
+    assert_eq!(env.cname("web.example.com").as_deref(), Some(HOSTNAME));
+    assert_eq!(assume_calls(&env).len(), 1);
+}

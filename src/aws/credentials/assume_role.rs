@@ -56,6 +56,15 @@ pub(crate) struct AssumeSettings {
     pub parse_error: ErrorParser,
 }
 
+/// Where any AssumeRole goes (the `[sts]` settings), for role profiles.
+#[derive(Debug, Clone)]
+pub(crate) struct StsAccess {
+    pub endpoint: Option<Url>,
+    pub region: Option<String>,
+    pub http: reqwest::Client,
+    pub parse_error: ErrorParser,
+}
+
 /// Why a role cannot be assumed.
 #[derive(Debug, thiserror::Error)]
 pub enum AssumeRoleError {

@@ -8,6 +8,11 @@
 //!    `~/.aws/credentials`, profile `AWS_PROFILE` or `default`;
 //! 4. the instance role, from IMDS `iam/security-credentials/`.
 //!
+//! Before 2 and 3, a profile of the shared config file (`AWS_CONFIG_FILE` or
+//! `~/.aws/config`) with `role_arn` and `source_profile` or
+//! `credential_source = Ec2InstanceMetadata` gives that role's credentials
+//! (`chain.rs`, `assume_role.rs`).
+//!
 //! With `route53.role_arn`, those credentials only sign STS AssumeRole and
 //! Route 53 is called with the assumed role's (`assume_role.rs`).
 
@@ -62,7 +67,10 @@ impl CredentialSource {
     ) -> Result<Credentials, CredentialError> {
         match &self.assumed {
             Some(assumer) => assumer.get(deadline, now).await,
-            None => self.provider.get(&self.imds, deadline, now).await,
+            None => match self.provider.profile_assumer(&self.imds).await? {
+                Some(assumer) => assumer.get(deadline, now).await,
+                None => self.provider.get(&self.imds, deadline, now).await,
+            },
         }
     }
 

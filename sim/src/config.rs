@@ -93,7 +93,9 @@ pub struct AssumableRole {
     /// When set, AssumeRole must send exactly this `ExternalId`.
     pub external_id: Option<String>,
     /// The longest session (`DurationSeconds` above it is a ValidationError);
-    /// also the default duration is 1 hour or this, if shorter.
+    /// also the default duration is 1 hour or this, if shorter. Under 15
+    /// minutes (shorter than STS allows) it is a test knob: every session
+    /// lasts exactly this long (at least a second).
     pub max_session: Duration,
 }
 

@@ -65,6 +65,15 @@ impl KeyStore {
         lock(&self.keys).insert(creds.access_key_id.clone(), key);
     }
 
+    /// Every credential AssumeRole issued: (access key id, secret, token).
+    pub(crate) fn assumed(&self) -> Vec<(String, Secret, Option<Secret>)> {
+        lock(&self.keys)
+            .iter()
+            .filter(|(_, k)| k.assumed.is_some())
+            .map(|(id, k)| (id.clone(), k.secret.clone(), k.token.clone()))
+            .collect()
+    }
+
     pub(crate) fn lookup(&self, access_key_id: &str) -> Option<KnownKey> {
         lock(&self.keys).get(access_key_id).cloned()
     }

@@ -334,6 +334,9 @@ fn assume_role(
             )));
         }
         Some(d) => d,
+        // A max_session under STS's 15-minute floor is a test knob: sessions
+        // that short, to see clients refresh.
+        None if role.max_session.as_secs() < 900 => role.max_session.as_secs().max(1),
         None => max.min(3600),
     };
     let expiration = state

@@ -330,6 +330,20 @@ impl Sim {
             .current(&self.state.keys, self.state.clock.now())
     }
 
+    /// Every credential STS AssumeRole issued so far (access key id, secret
+    /// key, session token). Secrets: for tests that check a client never logs them.
+    pub fn assumed_credentials(&self) -> Vec<(String, String, String)> {
+        self.state
+            .keys
+            .assumed()
+            .into_iter()
+            .map(|(id, secret, token)| {
+                let token = token.map(|t| t.expose().to_owned()).unwrap_or_default();
+                (id, secret.expose().to_owned(), token)
+            })
+            .collect()
+    }
+
     /// Every IMDSv2 session token issued (and not yet swept after expiry).
     /// Secrets: for tests that check a client never logs them.
     pub fn imds_tokens(&self) -> Vec<String> {

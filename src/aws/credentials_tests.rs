@@ -48,6 +48,7 @@ fn every_source(dir: &Path) -> Env {
         secret_access_key: Some(Secret::new("env-secret")),
         session_token: None,
         shared_credentials_file: Some(shared),
+        config_file: Some(dir.join("no-config")),
         profile: None,
         home: Some(dir.to_owned()),
         credentials_directory: Some(credentials_directory),

@@ -14,6 +14,7 @@ pub mod cli;
 pub(crate) mod delete;
 pub mod logging;
 pub(crate) mod policy;
+pub(crate) mod policy_roles;
 pub(crate) mod request;
 pub(crate) mod update;
 pub(crate) mod watch;

@@ -105,7 +105,11 @@ fn conflicting_address_types(types: &[&'static str]) -> Vec<&'static str> {
 
 /// Prints the policy document for `config` as JSON; returns the exit code.
 pub(crate) fn run(config: &Config, allow_delete: bool) -> u8 {
-    let doc = document(config, allow_delete);
+    let doc = if super::policy_roles::assumes_roles(config) {
+        super::policy_roles::documents(config, allow_delete)
+    } else {
+        document(config, allow_delete)
+    };
     println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     EXIT_OK
 }

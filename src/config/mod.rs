@@ -16,9 +16,11 @@
 //! ```
 
 use crate::dns::name::DnsName;
+pub mod assume;
 pub(crate) mod duration;
 use crate::dns::source::RecordSource;
 use crate::dns::template::NameTemplate;
+pub use assume::{AssumeRole, StsSettings};
 use aws_sign::sign::Scheme;
 use reqwest::Url;
 use serde::Deserialize;
@@ -68,6 +70,8 @@ pub struct Config {
     pub deadline: Duration,
     /// A node_exporter textfile written after every pass.
     pub metrics_file: Option<PathBuf>,
+    /// The `[sts]` table (where AssumeRole goes).
+    pub sts: StsSettings,
     /// The `[ec2]` table (pool pruning).
     pub ec2: Ec2Settings,
 }
@@ -94,6 +98,8 @@ pub struct Record {
     pub sources: Vec<RecordSource>,
     /// What to do when the name points somewhere else.
     pub on_conflict: OnConflict,
+    /// `role_arn`: assume this role (instead of `route53.role_arn`) for this record.
+    pub role_arn: Option<String>,
     /// `routing = "weighted" | "multivalue"`: this instance's member of a
     /// pool under the name; `None` for a simple record.
     pub pool: Option<Pool>,
@@ -166,6 +172,8 @@ pub struct Route53Settings {
     pub wait_timeout: Duration,
     /// Extra PEM CA certificates to trust (TLS-inspecting proxies, simulators).
     pub ca_bundle: Option<PathBuf>,
+    /// `role_arn` (+ `external_id`, `session_name`): assume this role for Route 53.
+    pub assume: Option<AssumeRole>,
 }
 
 /// The `[imds]` table.
@@ -238,6 +246,7 @@ struct RawConfig {
     deadline: Option<Spanned<duration::Setting>>,
     metrics_file: Option<PathBuf>,
     #[serde(default)]
+    sts: assume::RawSts,
     ec2: RawEc2,
 }
 
@@ -257,6 +266,7 @@ struct RawRecord {
     private: Option<Spanned<bool>>,
     source: Option<Spanned<OneOrMany>>,
     on_conflict: Option<Spanned<String>>,
+    role_arn: Option<Spanned<String>>,
     routing: Option<Spanned<String>>,
     weight: Option<Spanned<Integer>>,
     set_identifier: Option<Spanned<String>>,
@@ -303,6 +313,9 @@ struct RawRoute53 {
     wait: Option<bool>,
     wait_timeout: Option<Spanned<duration::Setting>>,
     ca_bundle: Option<PathBuf>,
+    role_arn: Option<Spanned<String>>,
+    external_id: Option<Spanned<String>>,
+    session_name: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -419,6 +432,7 @@ impl Validator<'_> {
                 .duration(raw.deadline, "deadline", DEADLINE_BOUNDS)?
                 .unwrap_or(DEFAULT_DEADLINE),
             metrics_file: raw.metrics_file,
+            sts: self.sts(raw.sts)?,
             ec2: self.ec2(raw.ec2)?,
         })
     }
@@ -616,12 +630,17 @@ impl Validator<'_> {
                 );
             }
         };
+        let role_arn = match raw.role_arn {
+            Some(arn) => Some(self.role_arn(arn, key("role_arn"))?),
+            None => None,
+        };
         Ok(Record {
             zone,
             name,
             ttl,
             sources,
             on_conflict,
+            role_arn,
             pool,
         })
     }
@@ -802,6 +821,7 @@ impl Validator<'_> {
                 )?
                 .unwrap_or(DEFAULT_WAIT_TIMEOUT),
             ca_bundle: raw.ca_bundle,
+            assume: self.assume_role(raw.role_arn, raw.external_id, raw.session_name)?,
         })
     }
 

@@ -4,19 +4,57 @@
 //! deadline and its own counters for the summary line.
 
 use crate::aws::client::{AwsClient, ClientSettings, Endpoint, SigningMode, starting_scheme};
+use crate::aws::credentials::assume_role::{AssumeSettings, StsAccess};
 use crate::aws::credentials::{CredentialSource, Env, Provider};
 use crate::aws::http;
 use crate::aws::imds::Imds;
 use crate::aws::retry::Deadline;
-use crate::config::Config;
+use crate::config::{Config, Record};
 use crate::route53::{self, Route53};
 use crate::run::error::Error;
 use crate::run::outcome::Spent;
 use crate::run::state::StateDir;
 use aws_sign::sign::Scheme;
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use tokio::time::Instant;
 use tracing::{info, warn};
+
+/// The credentials Route 53 calls are signed with: the chain's, or those of
+/// the role `record_role` (a record's `role_arn`) or `route53.role_arn` names,
+/// assumed with the chain's.
+pub(crate) fn route53_credentials(
+    config: &Config,
+    record_role: Option<&str>,
+    chain: &Arc<Provider>,
+    imds: &Arc<Imds>,
+) -> Result<CredentialSource, Error> {
+    let base = CredentialSource::new(chain.clone(), imds.clone());
+    let default = config.route53.assume.as_ref();
+    let (role_arn, external_id, session_name) = match (record_role, default) {
+        (Some(arn), Some(d)) if d.role_arn == arn => {
+            (arn, d.external_id.clone(), d.session_name.clone())
+        }
+        // A record's own role: same session name, no external id.
+        (Some(arn), d) => (arn, None, d.and_then(|d| d.session_name.clone())),
+        (None, Some(d)) => (
+            d.role_arn.as_str(),
+            d.external_id.clone(),
+            d.session_name.clone(),
+        ),
+        (None, None) => return Ok(base),
+    };
+    Ok(base.assuming(AssumeSettings {
+        role_arn: role_arn.to_owned(),
+        external_id,
+        session_name,
+        endpoint: config.sts.endpoint.clone(),
+        region: config.sts.region.clone(),
+        http: http::route53_client(config.route53.ca_bundle.as_deref())?,
+        // STS's error document has Route 53's shape.
+        parse_error: route53::xml::parse_error,
+    }))
+}
 
 /// Where the current pass started: its deadline and the counters' values then.
 #[derive(Debug, Clone, Copy)]
@@ -33,6 +71,9 @@ pub(crate) struct Context {
     pub imds: Arc<Imds>,
     pub credentials: Arc<Provider>,
     pub route53: Route53,
+    /// Route 53 for records whose own `role_arn` differs from
+    /// `route53.role_arn`, by role ARN (see [`Context::route53_for`]).
+    pub route53_by_role: BTreeMap<String, Route53>,
     pub state: StateDir,
     pass: Mutex<Pass>,
 }
@@ -45,7 +86,13 @@ impl Context {
             config.imds.v1_fallback,
             config.imds.wait_timeout,
         ));
-        let credentials = Arc::new(Provider::new(env));
+        let credentials = Arc::new(Provider::new(env).with_sts(StsAccess {
+            endpoint: config.sts.endpoint.clone(),
+            region: config.sts.region.clone(),
+            http: http::route53_client(config.route53.ca_bundle.as_deref())?,
+            // STS's error document has Route 53's shape.
+            parse_error: route53::xml::parse_error,
+        }));
         let remembered = match config.route53.signing {
             SigningMode::Auto => state.signing_scheme(),
             SigningMode::Fixed(_) => None,
@@ -62,20 +109,30 @@ impl Context {
             &config.route53.endpoint,
             config.route53.ca_bundle.is_some(),
         );
-        let route53 = Route53::new(AwsClient::new(
-            http::route53_client(config.route53.ca_bundle.as_deref())?,
-            ClientSettings {
-                endpoint: Endpoint {
-                    url: config.route53.endpoint.clone(),
-                    region: config.route53.region.clone(),
-                    service: route53::SERVICE.into(),
+        let client = |role: Option<&str>| -> Result<Route53, Error> {
+            Ok(Route53::new(AwsClient::new(
+                http::route53_client(config.route53.ca_bundle.as_deref())?,
+                ClientSettings {
+                    endpoint: Endpoint {
+                        url: config.route53.endpoint.clone(),
+                        region: config.route53.region.clone(),
+                        service: route53::SERVICE.into(),
+                    },
+                    signing: config.route53.signing,
+                    initial_scheme: start,
+                    parse_error: route53::xml::parse_error,
                 },
-                signing: config.route53.signing,
-                initial_scheme: start,
-                parse_error: route53::xml::parse_error,
-            },
-            CredentialSource::new(credentials.clone(), imds.clone()),
-        ));
+                route53_credentials(&config, role, &credentials, &imds)?,
+            )))
+        };
+        let route53 = client(None)?;
+        let default_role = config.route53.assume.as_ref().map(|a| a.role_arn.as_str());
+        let mut route53_by_role = BTreeMap::new();
+        for arn in config.records.iter().filter_map(|r| r.role_arn.as_deref()) {
+            if Some(arn) != default_role && !route53_by_role.contains_key(arn) {
+                route53_by_role.insert(arn.to_owned(), client(Some(arn))?);
+            }
+        }
         let pass = Mutex::new(Pass {
             deadline: Deadline::after(config.deadline),
             started: Instant::now(),
@@ -87,9 +144,30 @@ impl Context {
             imds,
             credentials,
             route53,
+            route53_by_role,
             state,
             pass,
         })
+    }
+
+    /// The Route 53 client for `record`: signed with the credentials of the
+    /// role it assumes (its own `role_arn`, else `route53.role_arn`), or the
+    /// chain's.
+    pub(crate) fn route53_for(&self, record: &Record) -> &Route53 {
+        record
+            .role_arn
+            .as_deref()
+            .and_then(|arn| self.route53_by_role.get(arn))
+            .unwrap_or(&self.route53)
+    }
+
+    /// Requests sent and retries taken by every Route 53 client.
+    fn counters(&self) -> (u32, u32) {
+        let all = || std::iter::once(&self.route53).chain(self.route53_by_role.values());
+        (
+            all().map(Route53::calls).sum(),
+            all().map(Route53::retries).sum(),
+        )
     }
 
     /// Starts a new pass: a fresh deadline, counters from here.
@@ -97,8 +175,8 @@ impl Context {
         *self.pass.lock().unwrap_or_else(|p| p.into_inner()) = Pass {
             deadline: Deadline::after(self.config.deadline),
             started: Instant::now(),
-            api_calls: self.route53.calls(),
-            retries: self.route53.retries(),
+            api_calls: self.counters().0,
+            retries: self.counters().1,
         };
     }
 
@@ -110,8 +188,8 @@ impl Context {
     pub(crate) fn spent(&self) -> Spent {
         let pass = self.pass();
         Spent {
-            api_calls: self.route53.calls() - pass.api_calls,
-            retries: self.route53.retries() - pass.retries,
+            api_calls: self.counters().0 - pass.api_calls,
+            retries: self.counters().1 - pass.retries,
             elapsed: pass.started.elapsed(),
         }
     }

@@ -2,6 +2,7 @@
 
 use crate::aws::client::{CallError, TrustProblem};
 use crate::aws::credentials::CredentialError;
+use crate::aws::credentials::assume_role::AssumeRoleError;
 use crate::aws::credentials::profile::ProfileError;
 use crate::aws::credentials::role::RoleError;
 use crate::aws::http::SetupError;
@@ -310,6 +311,20 @@ fn credentials_exit(e: &CredentialError) -> u8 {
         CredentialError::Role(RoleError::NoRole)
         | CredentialError::Role(RoleError::Malformed { .. }) => EXIT_UNAVAILABLE,
         CredentialError::Role(RoleError::Imds(i)) => imds_exit(i),
+        CredentialError::AssumeRole(e) => assume_role_exit(e),
+    }
+}
+
+fn assume_role_exit(e: &AssumeRoleError) -> u8 {
+    match e {
+        AssumeRoleError::Denied { .. } => EXIT_NOPERM,
+        AssumeRoleError::Invalid { .. } | AssumeRoleError::NoRegion { .. } => EXIT_CONFIG,
+        AssumeRoleError::Failed {
+            temporary: true, ..
+        } => EXIT_TEMPFAIL,
+        AssumeRoleError::Failed { .. } => EXIT_CONFIG,
+        AssumeRoleError::Malformed { .. } => EXIT_UNAVAILABLE,
+        AssumeRoleError::Imds { source, .. } => imds_exit(source),
     }
 }
 

@@ -92,7 +92,7 @@ pub(crate) async fn targets(
         let desired = candidates.remove(0);
         let name = &desired.set.name;
         let zone = zones
-            .resolve(&ctx.route53, &record.zone, ctx.deadline())
+            .resolve(ctx.route53_for(record), &record.zone, ctx.deadline())
             .await?;
         if let Some(zone_name) = &zone.name
             && (!name.is_within(zone_name) || name == zone_name)
@@ -156,8 +156,12 @@ pub(crate) async fn apply(
         );
     }
     let mut outcomes = Vec::with_capacity(targets.len());
-    for zone_id in zones_in_order(targets) {
-        let in_zone: Vec<&Target> = targets.iter().filter(|t| t.zone.id == zone_id).collect();
+    for (zone_id, role) in zones_in_order(targets) {
+        // One batch per zone and per role the records assume (issue 11).
+        let in_zone: Vec<&Target> = targets
+            .iter()
+            .filter(|t| t.zone.id == zone_id && t.record.role_arn == role)
+            .collect();
         outcomes
             .extend(converge_zone(ctx, mode, &zone_id, &in_zone, instance_id, dry_run, out).await?);
     }
@@ -198,11 +202,12 @@ async fn settle_earlier_changes(ctx: &Context) -> Result<(), Error> {
     Ok(())
 }
 
-fn zones_in_order(targets: &[Target]) -> Vec<String> {
-    let mut ids: Vec<String> = Vec::new();
+fn zones_in_order(targets: &[Target]) -> Vec<(String, Option<String>)> {
+    let mut ids: Vec<(String, Option<String>)> = Vec::new();
     for t in targets {
-        if !ids.contains(&t.zone.id) {
-            ids.push(t.zone.id.clone());
+        let key = (t.zone.id.clone(), t.record.role_arn.clone());
+        if !ids.contains(&key) {
+            ids.push(key);
         }
     }
     ids
@@ -213,13 +218,10 @@ fn zones_in_order(targets: &[Target]) -> Vec<String> {
 /// seen from the same call), and, in `keep` mode, its owner record.
 pub(crate) async fn observe(ctx: &Context, zone: &str, target: &Target) -> Result<Observed, Error> {
     let name = &target.desired.set.name;
-    let sets = ctx
-        .route53
-        .records_at(zone, name, None, ctx.deadline())
-        .await?;
+    let route53 = ctx.route53_for(&target.record);
+    let sets = route53.records_at(zone, name, None, ctx.deadline()).await?;
     let owner = match &target.owner_name {
-        Some(owner_name) => ctx
-            .route53
+        Some(owner_name) => route53
             .records_at(zone, owner_name, Some("TXT"), ctx.deadline())
             .await?
             .into_iter()
@@ -353,8 +355,9 @@ async fn converge_zone(
         if changes.is_empty() {
             return Ok(outcomes(mode, &decided, None, false));
         }
-        match ctx
-            .route53
+        // Every target of a batch assumes the same role (zones_in_order).
+        let route53 = ctx.route53_for(&targets[0].record);
+        match route53
             .change(zone, Some(&comment(instance_id)), &changes, ctx.deadline())
             .await
         {
@@ -364,7 +367,7 @@ async fn converge_zone(
                 let insync = if info.insync {
                     Some(true)
                 } else if mode == Mode::Update && ctx.config.route53.wait {
-                    wait_for(ctx, &ctx.route53, &info.id).await?;
+                    wait_for(ctx, route53, &info.id).await?;
                     Some(true)
                 } else {
                     Some(false)

@@ -1,4 +1,5 @@
 //! All integration tests, built as one binary (shared helpers in `util`).
+mod assume_role;
 mod calls;
 mod cli;
 mod docs;

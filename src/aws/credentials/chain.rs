@@ -1,15 +1,18 @@
 //! The credential chain and its cache: the first source that has credentials
 //! wins; instance role credentials are refreshed before they expire.
 
-use super::Credentials;
+use super::assume_role::{AssumeSettings, Assumer, StsAccess};
+use super::profile::RoleSource;
 use super::profile::{self, ProfileError};
 use super::role::{self, RoleError};
+use super::{CredentialSource, Credentials};
 use crate::aws::imds::Imds;
 use crate::aws::retry::Deadline;
 use aws_sign::secret::Secret;
 use aws_sign::timestamp::Timestamp;
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 use tracing::{info, warn};
 
 /// The file name a systemd `LoadCredential=` line should use.
@@ -28,6 +31,8 @@ pub(crate) struct Env {
     pub profile: Option<String>,
     pub home: Option<PathBuf>,
     pub credentials_directory: Option<PathBuf>,
+    /// `AWS_CONFIG_FILE` (default `~/.aws/config`): role profiles.
+    pub config_file: Option<PathBuf>,
 }
 
 impl Env {
@@ -41,6 +46,7 @@ impl Env {
             profile: var("AWS_PROFILE"),
             home: var("HOME").map(PathBuf::from),
             credentials_directory: var("CREDENTIALS_DIRECTORY").map(PathBuf::from),
+            config_file: var("AWS_CONFIG_FILE").map(PathBuf::from),
         }
     }
 }
@@ -83,6 +89,8 @@ pub(crate) enum CredentialError {
     NotFound { tried: String },
     #[error(transparent)]
     Role(RoleError),
+    #[error(transparent)]
+    AssumeRole(Box<super::assume_role::AssumeRoleError>),
 }
 
 /// The chain plus a cache of what it found.
@@ -90,6 +98,10 @@ pub(crate) enum CredentialError {
 pub(crate) struct Provider {
     env: Env,
     cached: tokio::sync::Mutex<Option<(Credentials, Source)>>,
+    /// Where a role profile's AssumeRole goes (`None`: role profiles are not looked for).
+    sts: Option<StsAccess>,
+    /// The role profile of the shared config file, once looked for.
+    profile_role: tokio::sync::Mutex<Option<Option<Arc<Assumer>>>>,
 }
 
 impl Provider {
@@ -97,7 +109,92 @@ impl Provider {
         Provider {
             env,
             cached: tokio::sync::Mutex::new(None),
+            sts: None,
+            profile_role: tokio::sync::Mutex::new(None),
         }
+    }
+
+    /// Also honours a profile of the shared config file (`AWS_CONFIG_FILE`
+    /// or `~/.aws/config`) that assumes a role, asking STS at `sts`.
+    pub(crate) fn with_sts(mut self, sts: StsAccess) -> Self {
+        self.sts = Some(sts);
+        self
+    }
+
+    /// The assumer of the selected profile of the shared config file, when
+    /// that profile has a `role_arn` (looked for once). Credentials in the
+    /// environment win over it, as in the AWS CLI.
+    pub(crate) async fn profile_assumer(
+        &self,
+        imds: &Arc<Imds>,
+    ) -> Result<Option<Arc<Assumer>>, CredentialError> {
+        let mut slot = self.profile_role.lock().await;
+        if let Some(found) = &*slot {
+            return Ok(found.clone());
+        }
+        let found = self.find_profile_role(imds)?;
+        *slot = Some(found.clone());
+        Ok(found)
+    }
+
+    fn find_profile_role(&self, imds: &Arc<Imds>) -> Result<Option<Arc<Assumer>>, CredentialError> {
+        let env = &self.env;
+        let Some(sts) = &self.sts else {
+            return Ok(None);
+        };
+        if env.access_key_id.is_some() || env.secret_access_key.is_some() {
+            return Ok(None);
+        }
+        let Some(path) = env
+            .config_file
+            .clone()
+            .or_else(|| env.home.as_ref().map(|h| h.join(".aws/config")))
+        else {
+            return Ok(None);
+        };
+        let profile_name = env.profile.clone().unwrap_or_else(|| "default".to_owned());
+        let Some(role) = profile::load_role(&path, &profile_name)? else {
+            return Ok(None);
+        };
+        let base_env = match &role.source {
+            RoleSource::Profile(name) => {
+                let file = env
+                    .shared_credentials_file
+                    .clone()
+                    .or_else(|| env.home.as_ref().map(|h| h.join(".aws/credentials")))
+                    .unwrap_or_else(|| PathBuf::from("~/.aws/credentials"));
+                let creds =
+                    profile::load(&file, name, true)?.ok_or_else(|| ProfileError::NotFound {
+                        path: file.clone(),
+                        profile: name.clone(),
+                    })?;
+                Env {
+                    access_key_id: Some(creds.access_key_id),
+                    secret_access_key: Some(creds.secret_access_key),
+                    session_token: creds.session_token,
+                    ..Env::default()
+                }
+            }
+            // No files, no environment: the chain ends at the instance role.
+            RoleSource::InstanceRole => Env::default(),
+        };
+        info!(
+            profile = %profile_name,
+            config_file = %path.display(),
+            role = %role.role_arn,
+            "the profile assumes a role"
+        );
+        let base = CredentialSource::new(Arc::new(Provider::new(base_env)), imds.clone());
+        let settings = AssumeSettings {
+            role_arn: role.role_arn,
+            external_id: role.external_id,
+            session_name: role.session_name,
+            endpoint: sts.endpoint.clone(),
+            region: sts.region.clone(),
+            http: sts.http.clone(),
+            parse_error: sts.parse_error,
+        };
+        Ok(Some(Arc::new(Assumer::new(settings, base, imds.clone()))))
     }
 
     /// Credentials valid for at least a few more minutes at `now`: the
@@ -138,6 +235,10 @@ impl Provider {
     /// Drops cached credentials (after `ExpiredToken`): the next `get` asks again.
     pub(crate) async fn invalidate(&self) {
         *self.cached.lock().await = None;
+        let assumer = self.profile_role.lock().await.clone().flatten();
+        if let Some(assumer) = assumer {
+            assumer.invalidate().await;
+        }
     }
 
     async fn resolve(
@@ -210,13 +311,13 @@ fn role_error(e: RoleError) -> CredentialError {
     }
 }
 
-fn needs_refresh(creds: &Credentials, now: Timestamp) -> bool {
+pub(crate) fn needs_refresh(creds: &Credentials, now: Timestamp) -> bool {
     creds
         .expiration
         .is_some_and(|exp| exp.seconds_since(now) < REFRESH_MARGIN_SECS)
 }
 
-fn is_expired(creds: &Credentials, now: Timestamp) -> bool {
+pub(crate) fn is_expired(creds: &Credentials, now: Timestamp) -> bool {
     creds.expiration.is_some_and(|exp| exp <= now)
 }
 

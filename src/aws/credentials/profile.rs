@@ -197,6 +197,97 @@ pub fn load(
     }
 }
 
+/// Where a role profile of the shared config file gets the credentials that
+/// sign its AssumeRole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoleSource {
+    /// `source_profile = NAME`: that profile's keys (credentials file).
+    Profile(String),
+    /// `credential_source = Ec2InstanceMetadata`: the instance role.
+    InstanceRole,
+}
+
+/// A profile of the shared config file (`~/.aws/config`) that assumes a role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileRole {
+    /// `role_arn`.
+    pub role_arn: String,
+    /// `source_profile` or `credential_source`.
+    pub source: RoleSource,
+    /// `external_id`.
+    pub external_id: Option<String>,
+    /// `role_session_name`.
+    pub session_name: Option<String>,
+}
+
+/// Reads `profile` of the shared config file at `path` (`[default]` or
+/// `[profile NAME]`): `Ok(Some)` when it has a `role_arn`, `Ok(None)` when
+/// the file, the profile or the `role_arn` is absent.
+pub fn load_role(path: &Path, profile: &str) -> Result<Option<ProfileRole>, ProfileError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(ProfileError::Read {
+                path: path.to_owned(),
+                source,
+            });
+        }
+    };
+    let sections = parse_ini(&text, path)?;
+    let section = if profile == "default" {
+        sections
+            .0
+            .get("default")
+            .or_else(|| sections.0.get("profile default"))
+    } else {
+        sections.0.get(&format!("profile {profile}"))
+    };
+    let Some((values, _)) = section else {
+        return Ok(None);
+    };
+    let get = |k: &str| {
+        values
+            .get(k)
+            .map(|v| v.expose().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let Some(role_arn) = get("role_arn") else {
+        return Ok(None);
+    };
+    let unsupported = |key| ProfileError::Unsupported {
+        path: path.to_owned(),
+        profile: profile.to_owned(),
+        key,
+    };
+    let source = match (get("source_profile"), get("credential_source")) {
+        (Some(p), None) => RoleSource::Profile(p),
+        (None, Some(s)) if s == "Ec2InstanceMetadata" => RoleSource::InstanceRole,
+        (None, Some(_)) => {
+            return Err(unsupported(
+                "credential_source (other than Ec2InstanceMetadata)",
+            ));
+        }
+        (Some(_), Some(_)) => return Err(unsupported("both source_profile and credential_source")),
+        (None, None) => {
+            if values.contains_key("web_identity_token_file") {
+                return Err(unsupported("web_identity_token_file"));
+            }
+            return Err(ProfileError::Incomplete {
+                path: path.to_owned(),
+                profile: profile.to_owned(),
+                missing: "source_profile or credential_source = Ec2InstanceMetadata (with role_arn)",
+            });
+        }
+    };
+    Ok(Some(ProfileRole {
+        role_arn,
+        source,
+        external_id: get("external_id"),
+        session_name: get("role_session_name"),
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,6 +345,28 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("must end with ']'")
+        );
+    }
+
+    #[test]
+    fn role_profiles_of_the_config_file() {
+        let (_d, path) = write(
+            "[default]\nregion = eu-west-1\n[profile dns]\nrole_arn = arn:aws:iam::111122223333:role/w\nsource_profile = base\nexternal_id = e-1\nrole_session_name = s1\n[profile ec2]\nrole_arn = arn:aws:iam::111122223333:role/w\ncredential_source = Ec2InstanceMetadata\n[profile bad]\nrole_arn = arn:aws:iam::111122223333:role/w\n",
+        );
+        assert_eq!(load_role(&path, "default").unwrap(), None);
+        assert_eq!(load_role(&path, "missing").unwrap(), None);
+        let dns = load_role(&path, "dns").unwrap().unwrap();
+        assert_eq!(dns.source, RoleSource::Profile("base".into()));
+        assert_eq!(dns.external_id.as_deref(), Some("e-1"));
+        assert_eq!(dns.session_name.as_deref(), Some("s1"));
+        assert_eq!(
+            load_role(&path, "ec2").unwrap().unwrap().source,
+            RoleSource::InstanceRole
+        );
+        let e = load_role(&path, "bad").unwrap_err().to_string();
+        assert!(
+            e.contains("has no source_profile or credential_source"),
+            "{e}"
         );
     }
 

@@ -2,6 +2,7 @@
 mod cli;
 mod docs;
 mod faults;
+mod lifecycle;
 mod moto;
 mod proxy;
 mod records;

@@ -21,7 +21,7 @@ use crate::run::error::Error;
 use reqwest::Url;
 use std::net::IpAddr;
 use std::time::Duration;
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 
 /// The hook variables.
 pub(crate) const ENV_IMDS_IPV4: &str = "EC2_DNS_UPDATER_IMDS_IPV4";
@@ -57,7 +57,9 @@ async fn choose_with(
     let v6 = hook(env, ENV_IMDS_IPV6, DEFAULT_IMDS_ENDPOINT_IPV6)?;
     let dual = hook(env, ENV_ROUTE53_DUALSTACK, DUALSTACK_ROUTE53_ENDPOINT)?;
     config.imds.endpoint = v4.clone();
-    let window = Deadline::after(config.imds.wait_timeout);
+    let wait = config.imds.wait_timeout;
+    let window = Deadline::after(wait);
+    let started = std::time::Instant::now();
     let stack = loop {
         let why = match imds::probe(&v4).await {
             Reach::Answers => break Stack::Ipv4,
@@ -81,9 +83,17 @@ async fn choose_with(
             other => debug!(ipv4 = %why, ipv6 = ?other, "neither IMDS address answers yet"),
         }
         if window.expired() || !window.sleep(PROBE_PAUSE).await {
+            warn!(
+                ipv4 = %v4,
+                ipv6 = %v6,
+                waited_s = wait.as_secs(),
+                "neither IMDS address answered (both failed at once) within imds.wait_timeout"
+            );
             break Stack::Ipv4;
         }
     };
+    // The probes spent part of IMDS's wait: it gets only what is left.
+    config.imds.wait_timeout = wait.saturating_sub(started.elapsed());
     if stack == Stack::Ipv6Only {
         config.imds.endpoint = v6;
         if config.route53.endpoint_is_default {
@@ -189,6 +199,27 @@ mod tests {
         assert_eq!(
             c.route53.endpoint.as_str(),
             "https://route53.amazonaws.com/"
+        );
+    }
+
+    #[tokio::test]
+    async fn neither_answering_spends_the_imds_wait_once() {
+        let (v4, v6) = (refused(), refused());
+        let hooks = |k: &str| match k {
+            ENV_IMDS_IPV4 => Some(v4.clone()),
+            ENV_IMDS_IPV6 => Some(v6.clone()),
+            _ => None,
+        };
+        let mut c = config("[imds]\nwait_timeout = \"1s\"\n");
+        let started = std::time::Instant::now();
+        assert_eq!(choose_with(&mut c, &hooks).await.unwrap(), Stack::Ipv4);
+        assert!(started.elapsed() >= Duration::from_millis(900));
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(c.imds.endpoint.as_str(), format!("{v4}/"));
+        assert!(
+            c.imds.wait_timeout < Duration::from_millis(200),
+            "{:?}",
+            c.imds.wait_timeout
         );
     }
 

@@ -80,7 +80,9 @@ pub enum Command {
         on_reboot: bool,
     },
     /// Keep the records current: re-read IMDS every interval and call Route 53
-    /// only when a value changed (an Elastic IP moved, say).
+    /// only when a value changed (an Elastic IP moved, say). Delete the records
+    /// on a Spot interruption notice or an Auto Scaling target lifecycle state
+    /// other than InService; write them again back in service.
     Watch {
         /// How often to re-read IMDS.
         #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_interval)]

@@ -132,9 +132,11 @@ async fn passes(
                 }
             }
             _ if Instant::now() >= next_values => {
-                next_values = Instant::now() + interval;
                 ctx.begin_pass();
-                Some(match pass(ctx, &mut zones, &mut applied).await {
+                let done = pass(ctx, &mut zones, &mut applied).await;
+                // The interval runs from the end of a pass, as a sleep would.
+                next_values = Instant::now() + interval;
+                Some(match done {
                     Ok(done) => {
                         let code = if done.conflicts {
                             EXIT_CONFLICT

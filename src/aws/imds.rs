@@ -311,3 +311,44 @@ fn bad_body(path: &str, reason: &str) -> ImdsError {
         reason: reason.to_owned(),
     }
 }
+
+/// What one TCP connection attempt to an IMDS address showed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Reach {
+    /// It accepted the connection.
+    Answers,
+    /// It failed at once, by route (`ENETUNREACH`, `EHOSTUNREACH`: no
+    /// address of that family) or refused: nothing there.
+    Unroutable(String),
+    /// No answer in time, or another error: says nothing about the stack.
+    Unknown(String),
+}
+
+/// How long a probe connection may take; IMDS on the instance connects in
+/// well under a millisecond.
+pub(crate) const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Opens (and closes) one TCP connection to `endpoint`'s host and port.
+pub(crate) async fn probe(endpoint: &reqwest::Url) -> Reach {
+    let addrs = match endpoint.socket_addrs(|| Some(80)) {
+        Ok(a) if !a.is_empty() => a,
+        Ok(_) => return Reach::Unknown("no address".into()),
+        Err(e) => return Reach::Unknown(e.to_string()),
+    };
+    match tokio::time::timeout(PROBE_TIMEOUT, tokio::net::TcpStream::connect(&addrs[..])).await {
+        Ok(Ok(_)) => Reach::Answers,
+        Ok(Err(e)) if fails_by_route(&e) => Reach::Unroutable(e.to_string()),
+        Ok(Err(e)) => Reach::Unknown(e.to_string()),
+        Err(_) => Reach::Unknown(format!("no answer in {}s", PROBE_TIMEOUT.as_secs())),
+    }
+}
+
+/// A connection error that comes back at once and means "not here": no
+/// route to the network or host (no address of that family), or refused.
+fn fails_by_route(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind as K;
+    matches!(
+        e.kind(),
+        K::NetworkUnreachable | K::HostUnreachable | K::ConnectionRefused | K::AddrNotAvailable
+    )
+}

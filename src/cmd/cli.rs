@@ -80,11 +80,17 @@ pub enum Command {
         on_reboot: bool,
     },
     /// Keep the records current: re-read IMDS every interval and call Route 53
-    /// only when a value changed (an Elastic IP moved, say).
+    /// only when a value changed (an Elastic IP moved, say). Delete the records
+    /// on a Spot interruption notice or an Auto Scaling target lifecycle state
+    /// other than InService; write them again back in service.
     Watch {
         /// How often to re-read IMDS.
         #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_interval)]
         interval: Duration,
+        /// How often to read the Spot interruption notice and the Auto Scaling
+        /// target lifecycle state (IMDS only; Route 53 is called on a change).
+        #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_interval)]
+        lifecycle_interval: Duration,
     },
     /// Print the least-privilege IAM policy this config needs.
     Policy {
@@ -153,7 +159,7 @@ mod tests {
         assert_eq!(Cli::try_parse_from(["x", "-qq"]).unwrap().verbosity(), -2);
         let w = Cli::try_parse_from(["x", "watch", "--interval", "5m", "-v"]).unwrap();
         assert!(
-            matches!(w.command, Some(Command::Watch { interval }) if interval == Duration::from_secs(300))
+            matches!(w.command, Some(Command::Watch { interval, lifecycle_interval }) if interval == Duration::from_secs(300) && lifecycle_interval == Duration::from_secs(5))
         );
         assert!(Cli::try_parse_from(["x", "watch", "--interval", "0s"]).is_err());
         assert!(Cli::try_parse_from(["x", "watch", "--interval", "24h"]).is_ok());

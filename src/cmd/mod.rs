@@ -37,11 +37,20 @@ async fn dispatch(cli: &Cli) -> Result<u8, Error> {
         cli.state_dir.as_deref(),
         std::env::var("STATE_DIRECTORY").ok().as_deref(),
     );
+    let config = match command {
+        Command::Update | Command::Delete { .. } | Command::Watch { .. } => {
+            interruptible(crate::run::stack::choose(config)).await?
+        }
+        _ => config,
+    };
     let ctx = Context::new(config, Env::from_process(), state)?;
     let result = match command {
         Command::Update => update::run(&ctx, cli.dry_run).await,
         Command::Delete { on_reboot } => delete::run(&ctx, *on_reboot, cli.dry_run).await,
-        Command::Watch { interval } => watch::run(&ctx, *interval).await,
+        Command::Watch {
+            interval,
+            lifecycle_interval,
+        } => watch::run(&ctx, *interval, *lifecycle_interval).await,
         Command::Request {
             method,
             path,

@@ -3,12 +3,25 @@
 
 use crate::run::context::Context;
 use crate::run::error::{EXIT_CONFLICT, EXIT_OK, Error};
+use crate::run::interruption;
 use crate::run::report::{interruptible, log_summary, write_metrics};
 use crate::run::update::{self, Mode};
-use tracing::error;
+use tracing::{error, info};
 
-/// Runs one update pass; returns the exit code.
+/// Runs one update pass; returns the exit code. An instance that Auto
+/// Scaling does not have in service (one being pre-initialised in a warm
+/// pool: `Warmed:*`) registers nothing and exits 0.
 pub(crate) async fn run(ctx: &Context, dry_run: bool) -> Result<u8, Error> {
+    let state =
+        interruptible(async { Ok(interruption::target_state(&ctx.imds, ctx.deadline()).await?) })
+            .await?;
+    if let Some(state) = state.filter(|s| s != interruption::IN_SERVICE) {
+        info!(
+            "{}: not registering (a warm pool instance is registered when it enters service, by `watch` or the next boot)",
+            interruption::state_reason(&state)
+        );
+        return Ok(EXIT_OK);
+    }
     pass(ctx, Mode::Update, dry_run).await
 }
 

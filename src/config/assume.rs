@@ -34,6 +34,9 @@ pub struct StsSettings {
     pub endpoint: Option<Url>,
     /// `sts.region` (SigV4); default the instance's region.
     pub region: Option<String>,
+    /// Set at run time on an IPv6-only instance: the default endpoint is
+    /// STS's dual-stack one, `https://sts.<region>.api.aws`.
+    pub dual_stack: bool,
 }
 
 /// A role to assume before calling Route 53.
@@ -202,7 +205,11 @@ impl Validator<'_> {
                 );
             }
         };
-        Ok(StsSettings { endpoint, region })
+        Ok(StsSettings {
+            endpoint,
+            region,
+            dual_stack: false,
+        })
     }
 }
 

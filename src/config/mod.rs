@@ -37,6 +37,12 @@ pub const DEFAULT_TTL: u32 = 60;
 pub const DEFAULT_ROUTE53_ENDPOINT: &str = "https://route53.amazonaws.com";
 /// `imds.endpoint` when unset.
 pub const DEFAULT_IMDS_ENDPOINT: &str = "http://169.254.169.254";
+/// Where IMDS answers on an IPv6-only (Nitro) instance; probed when
+/// `imds.endpoint` is unset and the IPv4 address is unreachable.
+pub const DEFAULT_IMDS_ENDPOINT_IPV6: &str = "http://[fd00:ec2::254]";
+/// Route 53's dual-stack endpoint (`route53.amazonaws.com` has no IPv6
+/// address): the default on an IPv6-only instance.
+pub const DUALSTACK_ROUTE53_ENDPOINT: &str = "https://route53.global.api.aws";
 /// How long to wait for INSYNC after a change (Route 53: "usually within 60 s").
 pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(300);
 /// How long IMDS may stay unreachable at boot before the run gives up.
@@ -162,6 +168,8 @@ pub use crate::aws::client::SigningMode;
 pub struct Route53Settings {
     /// Where Route 53 requests go.
     pub endpoint: Url,
+    /// `route53.endpoint` was not set: an IPv6-only instance may use the dual-stack one.
+    pub endpoint_is_default: bool,
     /// SigV4 region: from the endpoint unless set.
     pub region: String,
     /// `route53.signing`.
@@ -181,6 +189,8 @@ pub struct Route53Settings {
 pub struct ImdsSettings {
     /// Where IMDS is.
     pub endpoint: Url,
+    /// `imds.endpoint` was not set: the IPv4 and IPv6 addresses are probed.
+    pub endpoint_is_default: bool,
     /// Use IMDSv1 when the IMDSv2 token request is refused or times out.
     pub v1_fallback: bool,
     /// How long to wait for an unreachable IMDS at boot.
@@ -247,6 +257,7 @@ struct RawConfig {
     metrics_file: Option<PathBuf>,
     #[serde(default)]
     sts: assume::RawSts,
+    #[serde(default)]
     ec2: RawEc2,
 }
 
@@ -809,6 +820,7 @@ impl Validator<'_> {
             }
         };
         Ok(Route53Settings {
+            endpoint_is_default: raw.endpoint.is_none(),
             endpoint,
             region,
             signing,
@@ -841,6 +853,7 @@ impl Validator<'_> {
             }
         };
         Ok(ImdsSettings {
+            endpoint_is_default: raw.endpoint.is_none(),
             endpoint,
             v1_fallback: raw.v1_fallback.unwrap_or(true),
             wait_timeout: self

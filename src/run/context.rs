@@ -50,6 +50,7 @@ pub(crate) fn route53_credentials(
         session_name,
         endpoint: config.sts.endpoint.clone(),
         region: config.sts.region.clone(),
+        dual_stack: config.sts.dual_stack,
         http: http::route53_client(config.route53.ca_bundle.as_deref())?,
         // STS's error document has Route 53's shape.
         parse_error: route53::xml::parse_error,
@@ -89,6 +90,7 @@ impl Context {
         let credentials = Arc::new(Provider::new(env).with_sts(StsAccess {
             endpoint: config.sts.endpoint.clone(),
             region: config.sts.region.clone(),
+            dual_stack: config.sts.dual_stack,
             http: http::route53_client(config.route53.ca_bundle.as_deref())?,
             // STS's error document has Route 53's shape.
             parse_error: route53::xml::parse_error,

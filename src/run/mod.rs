@@ -7,12 +7,14 @@ pub(crate) mod atomic_file;
 pub(crate) mod context;
 pub mod error;
 pub(crate) mod facts;
+pub(crate) mod interruption;
 pub(crate) mod lifecycle;
 pub(crate) mod metrics;
 pub(crate) mod notify;
 pub(crate) mod outcome;
 pub(crate) mod prune;
 pub(crate) mod report;
+pub(crate) mod stack;
 pub(crate) mod state;
 pub(crate) mod update;
 #[cfg(test)]

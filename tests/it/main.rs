@@ -4,6 +4,7 @@ mod calls;
 mod cli;
 mod docs;
 mod faults;
+mod lifecycle;
 mod moto;
 mod pools;
 mod proxy;

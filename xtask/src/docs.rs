@@ -118,7 +118,7 @@ fn extra_sections() -> String {
         r.text([roman(text)]);
     }
     r.control("SH", ["ENVIRONMENT"]);
-    let vars: [(&str, &str); 2] = [
+    let vars: [(&str, &str); 3] = [
         (
             "STATE_DIRECTORY",
             "Set by systemd from StateDirectory=; the default for --state-dir.",
@@ -126,6 +126,10 @@ fn extra_sections() -> String {
         (
             "CREDENTIALS_DIRECTORY",
             "Set by systemd when the unit has LoadCredential=; the program reads aws-credentials from it.",
+        ),
+        (
+            "EC2_DNS_UPDATER_IMDS_IPV4, EC2_DNS_UPDATER_IMDS_IPV6, EC2_DNS_UPDATER_ROUTE53_DUALSTACK",
+            "Test hooks: replace the built-in IMDS addresses (169.254.169.254, [fd00:ec2::254]) and the dual-stack Route 53 endpoint used on an IPv6-only instance. Loopback URLs only; explicit config endpoints still win.",
         ),
     ];
     for (var, text) in vars {

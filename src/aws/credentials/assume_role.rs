@@ -50,6 +50,8 @@ pub(crate) struct AssumeSettings {
     pub endpoint: Option<Url>,
     /// `None`: the instance's region.
     pub region: Option<String>,
+    /// The default endpoint is the dual-stack one (an IPv6-only instance).
+    pub dual_stack: bool,
     /// The HTTP client STS is reached with (same trust as Route 53's).
     pub http: reqwest::Client,
     /// How STS error bodies are read (their shape is Route 53's).
@@ -61,6 +63,7 @@ pub(crate) struct AssumeSettings {
 pub(crate) struct StsAccess {
     pub endpoint: Option<Url>,
     pub region: Option<String>,
+    pub dual_stack: bool,
     pub http: reqwest::Client,
     pub parse_error: ErrorParser,
 }
@@ -227,7 +230,7 @@ impl Assumer {
             };
             let url = match &self.settings.endpoint {
                 Some(u) => u.clone(),
-                None => default_endpoint(&region),
+                None => default_endpoint(&region, self.settings.dual_stack),
             };
             state.client = Some(Arc::new(AwsClient::new(
                 self.settings.http.clone(),
@@ -327,12 +330,15 @@ impl Assumer {
     }
 }
 
-/// `https://sts.<region>.amazonaws.com` (`.amazonaws.com.cn` in China).
-pub(crate) fn default_endpoint(region: &str) -> Url {
-    let suffix = if region.starts_with("cn-") {
-        "amazonaws.com.cn"
-    } else {
-        "amazonaws.com"
+/// `https://sts.<region>.amazonaws.com` (`.amazonaws.com.cn` in China); with
+/// `dual_stack` (an IPv6-only instance) `https://sts.<region>.api.aws`
+/// (`.api.amazonwebservices.com.cn` in China).
+pub(crate) fn default_endpoint(region: &str, dual_stack: bool) -> Url {
+    let suffix = match (region.starts_with("cn-"), dual_stack) {
+        (true, false) => "amazonaws.com.cn",
+        (false, false) => "amazonaws.com",
+        (true, true) => "api.amazonwebservices.com.cn",
+        (false, true) => "api.aws",
     };
     Url::parse(&format!("https://sts.{region}.{suffix}")).expect("a region name makes a URL")
 }
@@ -431,12 +437,16 @@ mod tests {
     #[test]
     fn default_endpoints() {
         assert_eq!(
-            default_endpoint("eu-west-1").as_str(),
+            default_endpoint("eu-west-1", false).as_str(),
             "https://sts.eu-west-1.amazonaws.com/"
         );
         assert_eq!(
-            default_endpoint("cn-north-1").as_str(),
+            default_endpoint("cn-north-1", false).as_str(),
             "https://sts.cn-north-1.amazonaws.com.cn/"
+        );
+        assert_eq!(
+            default_endpoint("eu-west-1", true).as_str(),
+            "https://sts.eu-west-1.api.aws/"
         );
     }
 }

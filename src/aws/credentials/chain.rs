@@ -191,6 +191,7 @@ impl Provider {
             session_name: role.session_name,
             endpoint: sts.endpoint.clone(),
             region: sts.region.clone(),
+            dual_stack: sts.dual_stack,
             http: sts.http.clone(),
             parse_error: sts.parse_error,
         };

@@ -13,7 +13,7 @@
 //! region = "eu-west-1"                              # default: the instance's region
 //! ```
 
-use super::{ConfigError, Validator, is_loopback_host};
+use super::{ConfigError, Validator};
 use reqwest::Url;
 use serde::Deserialize;
 use toml::Spanned;
@@ -162,27 +162,7 @@ impl Validator<'_> {
     pub(super) fn sts(&self, raw: RawSts) -> Result<StsSettings, ConfigError> {
         let endpoint = match &raw.endpoint {
             None => None,
-            Some(e) => {
-                let url = self.url(e, "sts.endpoint")?;
-                match url.scheme() {
-                    "https" => Some(url),
-                    "http" if is_loopback_host(&url) => Some(url),
-                    "http" => {
-                        return self.invalid(
-                            e.span(),
-                            "sts.endpoint".into(),
-                            format!("{:?} uses plain http: STS must be reached over https (http is accepted only for loopback test endpoints)", e.get_ref()),
-                        );
-                    }
-                    other => {
-                        return self.invalid(
-                            e.span(),
-                            "sts.endpoint".into(),
-                            format!("unsupported scheme {other:?}: use https://"),
-                        );
-                    }
-                }
-            }
+            Some(e) => Some(self.aws_endpoint(e, "sts.endpoint", "STS")?),
         };
         let region = match raw.region {
             None => None,

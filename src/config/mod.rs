@@ -451,17 +451,7 @@ impl Validator<'_> {
     fn ec2(&self, raw: RawEc2) -> Result<Ec2Settings, ConfigError> {
         let endpoint = match &raw.endpoint {
             None => None,
-            Some(e) => {
-                let url = self.url(e, "ec2.endpoint")?;
-                if url.scheme() != "https" && !(url.scheme() == "http" && is_loopback_host(&url)) {
-                    return self.invalid(
-                        e.span(),
-                        "ec2.endpoint".into(),
-                        format!("{:?}: EC2 must be reached over https (http is accepted only for loopback test endpoints)", e.get_ref()),
-                    );
-                }
-                Some(url)
-            }
+            Some(e) => Some(self.aws_endpoint(e, "ec2.endpoint", "EC2")?),
         };
         let region = match raw.region {
             None => None,
@@ -757,28 +747,7 @@ impl Validator<'_> {
     fn route53(&self, raw: RawRoute53) -> Result<Route53Settings, ConfigError> {
         let endpoint = match &raw.endpoint {
             None => Url::parse(DEFAULT_ROUTE53_ENDPOINT).expect("default endpoint parses"),
-            Some(e) => {
-                let url = self.url(e, "route53.endpoint")?;
-                let loopback = is_loopback_host(&url);
-                match url.scheme() {
-                    "https" => url,
-                    "http" if loopback => url,
-                    "http" => {
-                        return self.invalid(
-                            e.span(),
-                            "route53.endpoint".into(),
-                            format!("{:?} uses plain http: Route 53 must be reached over https (http is accepted only for loopback test endpoints)", e.get_ref()),
-                        );
-                    }
-                    other => {
-                        return self.invalid(
-                            e.span(),
-                            "route53.endpoint".into(),
-                            format!("unsupported scheme {other:?}: use https://"),
-                        );
-                    }
-                }
-            }
+            Some(e) => self.aws_endpoint(e, "route53.endpoint", "Route 53")?,
         };
         let region = match raw.region {
             Some(r)
@@ -864,6 +833,31 @@ impl Validator<'_> {
                 )?
                 .unwrap_or(DEFAULT_IMDS_WAIT_TIMEOUT),
         })
+    }
+
+    /// An AWS endpoint: https, or plain http to a loopback host only (tests,
+    /// the simulator), so credentials never cross a network in the clear.
+    fn aws_endpoint(
+        &self,
+        value: &Spanned<String>,
+        key: &str,
+        service: &str,
+    ) -> Result<Url, ConfigError> {
+        let url = self.url(value, key)?;
+        match url.scheme() {
+            "https" => Ok(url),
+            "http" if is_loopback_host(&url) => Ok(url),
+            "http" => self.invalid(
+                value.span(),
+                key.into(),
+                format!("{:?} uses plain http: {service} must be reached over https (http is accepted only for loopback test endpoints)", value.get_ref()),
+            ),
+            other => self.invalid(
+                value.span(),
+                key.into(),
+                format!("unsupported scheme {other:?}: use https://"),
+            ),
+        }
     }
 
     fn url(&self, value: &Spanned<String>, key: &str) -> Result<Url, ConfigError> {

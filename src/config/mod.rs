@@ -24,7 +24,6 @@ pub use assume::{AssumeRole, StsSettings};
 use aws_sign::sign::Scheme;
 use reqwest::Url;
 use serde::Deserialize;
-use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use toml::Spanned;
@@ -846,7 +845,7 @@ impl Validator<'_> {
         let url = self.url(value, key)?;
         match url.scheme() {
             "https" => Ok(url),
-            "http" if is_loopback_host(&url) => Ok(url),
+            "http" if crate::aws::http::is_loopback_host(&url) => Ok(url),
             "http" => self.invalid(
                 value.span(),
                 key.into(),
@@ -883,15 +882,6 @@ pub fn region_for_endpoint(endpoint: &Url) -> &'static str {
         "us-gov-west-1"
     } else {
         "us-east-1"
-    }
-}
-
-fn is_loopback_host(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
     }
 }
 

@@ -430,22 +430,28 @@ fn assume_from_memo(ctx: &Context, zone: &str, t: &Target) -> Option<(Observed, 
         values: vec![last.value],
         pool: None,
     };
-    let decision = Decision::Write(vec![
-        Change {
-            action: ChangeAction::Delete,
-            set: ours.clone(),
-        },
-        Change {
-            action: ChangeAction::Create,
-            set: desired.clone(),
-        },
-    ]);
+    let decision = Decision::Write(compare_and_swap(&ours, desired));
     let observed = Observed {
         sets: vec![Existing::Simple(ours)],
         owner_name: None,
         owner: None,
     };
     Some((observed, decision))
+}
+
+/// DELETE `old` exactly as it is in the zone and CREATE `new`, in one batch:
+/// it fails, changing nothing, when the zone no longer holds `old`.
+fn compare_and_swap(old: &RecordSet, new: &RecordSet) -> Vec<Change> {
+    vec![
+        Change {
+            action: ChangeAction::Delete,
+            set: old.clone(),
+        },
+        Change {
+            action: ChangeAction::Create,
+            set: new.clone(),
+        },
+    ]
 }
 
 /// Keeps, per name, what this run's accepted batch left there.
@@ -496,16 +502,7 @@ fn confirm_own_write(decided: &mut [Decided]) {
             _ => None,
         });
         if let Some(current) = current {
-            d.decision = Decision::Write(vec![
-                Change {
-                    action: ChangeAction::Delete,
-                    set: current.clone(),
-                },
-                Change {
-                    action: ChangeAction::Create,
-                    set: d.desired.set.clone(),
-                },
-            ]);
+            d.decision = Decision::Write(compare_and_swap(current, &d.desired.set));
         }
     }
 }

@@ -1,13 +1,15 @@
 //! The signed AWS client: one endpoint, its transport, signing (AWS3-HTTPS
 //! or SigV4, with the `auto` fallback from AWS3-HTTPS to SigV4), clock-skew
-//! correction, credential refresh, the retry policy of `retry.rs` (backoff
-//! on throttling and server errors, clock resync on expired signatures, one
-//! credential refresh on `ExpiredToken`) and counters. It knows requests and
+//! correction, credential refresh, the retry policy of `retry.rs` (the
+//! adaptive limiter of `pacer.rs` on throttling, backoff on server errors,
+//! clock resync on expired signatures, one credential refresh on
+//! `ExpiredToken`) and counters. It knows requests and
 //! answers, not what they mean: Route 53's operations are `crate::route53`.
 
 use crate::aws::clock::Clock;
 use crate::aws::credentials::{CredentialError, CredentialSource, Credentials};
 use crate::aws::http::{self, BodyError, ROUTE53_BODY_CAP, ROUTE53_REQUEST_TIMEOUT};
+use crate::aws::pacer::Pacer;
 use crate::aws::retry::{self, Action, Backoff, Deadline, IAM_SETTLE_DELAYS, ROUTE53_BACKOFF};
 use aws_sign::sign::{self, Scheme, SignableRequest};
 use aws_sign::timestamp::Timestamp;
@@ -153,6 +155,8 @@ pub(crate) struct Counters {
     pub calls: AtomicU32,
     /// Backoff sleeps taken.
     pub retries: AtomicU32,
+    /// Answers that said the account's request budget was spent.
+    pub throttled: AtomicU32,
 }
 
 /// Where requests go and what they are signed for.
@@ -250,6 +254,8 @@ pub(crate) struct AwsClient {
     skew_logged: AtomicBool,
     credentials: CredentialSource,
     parse_error: ErrorParser,
+    /// Slows every request down once the account throttles this client.
+    pacer: Pacer,
     pub counters: Counters,
 }
 
@@ -291,6 +297,7 @@ impl AwsClient {
             skew_logged: AtomicBool::new(false),
             credentials,
             parse_error,
+            pacer: Pacer::default(),
             counters: Counters::default(),
         }
     }
@@ -313,6 +320,15 @@ impl AwsClient {
         self.counters.retries.load(Ordering::Relaxed)
     }
 
+    pub(crate) fn throttled(&self) -> u32 {
+        self.counters.throttled.load(Ordering::Relaxed)
+    }
+
+    /// True when the account throttled this client recently (`pacer.rs`).
+    pub(crate) fn congested(&self) -> bool {
+        self.pacer.congested(tokio::time::Instant::now())
+    }
+
     /// Sends a signed request, applying the retry policy.
     /// `path_and_query` starts with `/`.
     pub(crate) async fn send(
@@ -332,6 +348,12 @@ impl AwsClient {
         // Retries taken for a refusal that may settle after an IAM change.
         let mut iam_waits = 0;
         loop {
+            // Once throttled, every request of the run waits its turn.
+            let pace = self.pacer.delay(tokio::time::Instant::now());
+            if !pace.is_zero() {
+                debug!(%op, wait_ms = pace.as_millis() as u64, "pacing after throttling");
+                deadline.sleep(pace).await;
+            }
             let credentials = self.credentials.get(deadline, self.clock.now()).await?;
             let scheme = self.scheme();
             attempts += 1;
@@ -351,6 +373,7 @@ impl AwsClient {
                 .await
             {
                 Ok(answer) => {
+                    self.pacer.succeeded(tokio::time::Instant::now());
                     if refused_aws3.is_some() {
                         self.switched_to_sigv4.store(true, Ordering::Relaxed);
                     }
@@ -377,6 +400,24 @@ impl AwsClient {
             );
             debug!(%op, ?action, failure = %failure, "Route 53 call failed");
             match action {
+                Action::SlowDown => {
+                    self.counters.throttled.fetch_add(1, Ordering::Relaxed);
+                    let delay = self.pacer.throttled(tokio::time::Instant::now());
+                    if deadline.expired() {
+                        return Err(self.gave_up(op, attempts, started, failure, not_valid_yet));
+                    }
+                    self.counters.retries.fetch_add(1, Ordering::Relaxed);
+                    warn!(
+                        %op,
+                        attempt = attempts,
+                        sleep_ms = delay.as_millis() as u64,
+                        error = %failure,
+                        "Route 53 throttled the account; slowing down"
+                    );
+                    if !deadline.sleep(delay).await {
+                        return Err(self.gave_up(op, attempts, started, failure, not_valid_yet));
+                    }
+                }
                 Action::Backoff => {
                     let delay = backoff.next_delay();
                     if deadline.expired() {

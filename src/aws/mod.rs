@@ -7,6 +7,7 @@ pub(crate) mod clock;
 pub mod credentials;
 pub(crate) mod http;
 pub(crate) mod imds;
+pub(crate) mod pacer;
 pub mod retry;
 
 #[cfg(test)]

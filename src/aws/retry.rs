@@ -7,8 +7,9 @@
 //! | IMDS     | 5xx                                                             | back off, retry until `imds.wait_timeout` |
 //! | IMDS     | token PUT answered 403/404/405 or timed out                     | IMDSv1, unless `imds.v1_fallback = false` |
 //! | IMDS     | 400, 403, 404 on a GET                                          | no retry: clear error (404 = item absent) |
-//! | Route 53 | `Throttling`, `ThrottlingException`, `PriorRequestNotComplete`, `ServiceUnavailable`, `InternalFailure` | back off (they come with HTTP 400: the code decides, not the status) |
-//! | Route 53 | HTTP 429, any 5xx, connection error, timeout                    | back off |
+//! | Route 53 | `Throttling`, `ThrottlingException`, HTTP 429                 | slow down: the adaptive limiter (`pacer.rs`) waits 5–10 s, longer on each throttle up to 30–60 s, and paces the rest of the run |
+//! | Route 53 | `PriorRequestNotComplete`, `ServiceUnavailable`, `InternalFailure` | back off (they come with HTTP 400: the code decides, not the status) |
+//! | Route 53 | any 5xx, connection error, timeout                              | back off |
 //! | Route 53 | TLS certificate not trusted (unknown issuer, bad signature, wrong name) or expired | no retry: exit 78 (`route53/client.rs`) |
 //! | Route 53 | TLS certificate not valid yet (clock behind before time sync)  | back off until the deadline, then exit 75 with a hint about the clock |
 //! | Route 53 | `RequestExpired`, `SignatureDoesNotMatch` "Signature expired" / "Signature not yet current" | take the clock from the answer's `Date`, re-sign, retry once |
@@ -30,6 +31,9 @@ use tokio::time::Instant;
 /// What to do about a failed Route 53 call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
+    /// The account's request budget is spent: wait as the pacer says
+    /// (`pacer.rs`), and keep the rest of the run slower.
+    SlowDown,
     /// Sleep (jittered, growing) and send again.
     Backoff,
     /// Our clock is off: adopt the server's `Date`, re-sign, send again once.
@@ -48,8 +52,8 @@ pub enum Action {
 
 /// Route 53 error codes and what each one means for a retry.
 pub const ROUTE53_ERROR_CODES: &[(&str, Action)] = &[
-    ("Throttling", Action::Backoff),
-    ("ThrottlingException", Action::Backoff),
+    ("Throttling", Action::SlowDown),
+    ("ThrottlingException", Action::SlowDown),
     ("PriorRequestNotComplete", Action::Backoff),
     ("ServiceUnavailable", Action::Backoff),
     ("InternalFailure", Action::Backoff),
@@ -99,7 +103,7 @@ pub(crate) fn route53_action(status: Option<u16>, code: Option<&str>, message: &
     }
     match status {
         None => Action::Backoff,
-        Some(429) => Action::Backoff,
+        Some(429) => Action::SlowDown,
         Some(s) if s >= 500 => Action::Backoff,
         Some(_) => Action::Fail,
     }
@@ -213,11 +217,11 @@ mod tests {
     fn throttling_is_retried_by_code_not_status() {
         assert_eq!(
             route53_action(Some(400), Some("Throttling"), "Rate exceeded"),
-            Action::Backoff
+            Action::SlowDown
         );
         assert_eq!(
             route53_action(Some(400), Some("ThrottlingException"), ""),
-            Action::Backoff
+            Action::SlowDown
         );
         assert_eq!(
             route53_action(Some(400), Some("PriorRequestNotComplete"), ""),
@@ -229,7 +233,7 @@ mod tests {
         );
         assert_eq!(route53_action(Some(400), None, ""), Action::Fail);
         assert_eq!(route53_action(Some(503), None, ""), Action::Backoff);
-        assert_eq!(route53_action(Some(429), None, ""), Action::Backoff);
+        assert_eq!(route53_action(Some(429), None, ""), Action::SlowDown);
         assert_eq!(
             route53_action(None, None, "connection refused"),
             Action::Backoff
@@ -314,6 +318,7 @@ mod tests {
             .collect();
         assert!(rows.len() >= 5, "the table is there: {rows:?}");
         let agrees = |action: Action, cell: &str| match action {
+            Action::SlowDown => cell.trim().starts_with("slow down"),
             Action::Backoff => cell.trim().starts_with("back off"),
             Action::ResyncClock => cell.contains("re-sign"),
             Action::RefreshCredentials => cell.trim().starts_with("refresh credentials"),

@@ -90,7 +90,7 @@ async fn a_signed_call_is_one_request() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn throttling_is_retried_with_growing_backoff() {
+async fn throttling_slows_the_client_down_for_the_rest_of_the_run() {
     let (sim, _clock) = testing::start(SimConfig::default()).await;
     sim.inject(Fault::new(FaultTarget::Route53, FaultKind::Throttling, 2));
     sim.inject(Fault::new(
@@ -112,8 +112,23 @@ async fn throttling_is_retried_with_growing_backoff() {
         ]
     );
     assert_eq!((client.calls(), client.retries()), (4, 3));
-    // Sleeps of at most 0.5, 1 and 2 s (ROUTE53_BACKOFF), full jitter.
-    assert!(took <= Duration::from_millis(3500 + 200), "{took:?}");
+    assert_eq!(client.throttled(), 2);
+    assert!(client.congested());
+    // The pacer's waits: 5–10 s, then 10–20 s (aws/pacer.rs); then the
+    // ordinary backoff (at most 0.5 s) for PriorRequestNotComplete.
+    assert!(took >= Duration::from_secs(15), "{took:?}");
+    assert!(took <= Duration::from_millis(30_500 + 300), "{took:?}");
+    // Two throttles, one success: the next call still waits 5–10 s ...
+    let t = Instant::now();
+    assert_eq!(list(&client, far()).await.unwrap(), 200);
+    let paced = t.elapsed();
+    assert!(paced >= Duration::from_secs(5), "{paced:?}");
+    assert!(paced <= Duration::from_millis(10_300), "{paced:?}");
+    // ... and after that one, the client is back to full speed.
+    let t = Instant::now();
+    assert_eq!(list(&client, far()).await.unwrap(), 200);
+    assert!(t.elapsed() < Duration::from_millis(300), "{:?}", t.elapsed());
+    assert_eq!(client.calls(), 6);
 }
 
 #[tokio::test(start_paused = true)]
@@ -126,7 +141,7 @@ async fn endless_throttling_gives_up_at_the_deadline() {
     ));
     let client = client(&sim, static_keys());
     let started = Instant::now();
-    let err = list(&client, Deadline::after(Duration::from_secs(10)))
+    let err = list(&client, Deadline::after(Duration::from_secs(60)))
         .await
         .unwrap_err();
     let took = started.elapsed();
@@ -136,12 +151,13 @@ async fn endless_throttling_gives_up_at_the_deadline() {
     assert_eq!(last.error.code.as_deref(), Some("Throttling"));
     assert_eq!(*attempts, client.calls());
     assert_eq!(sim.requests().len() as u32, *attempts);
-    // Every attempt but the last was followed by a sleep.
-    assert!(client.retries() + 1 >= *attempts, "{err}");
-    assert!(*attempts >= 3, "{err}");
-    // The deadline, not the backoff, ends it: never much past 10 s.
-    assert!(took >= Duration::from_millis(9_900), "{took:?}");
-    assert!(took <= Duration::from_millis(10_200), "{took:?}");
+    assert_eq!(client.throttled(), *attempts);
+    // Waits of 5–10, 10–20, 20–40 s...: 3 to 5 requests in a minute, where
+    // a fixed 0.5 s → 20 s backoff sends about 8.
+    assert!((3..=5).contains(attempts), "{err}");
+    // The deadline, not the pacer, ends it: never much past 60 s.
+    assert!(took >= Duration::from_millis(59_900), "{took:?}");
+    assert!(took <= Duration::from_millis(60_300), "{took:?}");
 }
 
 #[tokio::test(start_paused = true)]

@@ -64,6 +64,7 @@ pub(crate) struct Pass {
     pub started: Instant,
     pub api_calls: u32,
     pub retries: u32,
+    pub throttled: u32,
 }
 
 #[derive(Debug)]
@@ -140,6 +141,7 @@ impl Context {
             started: Instant::now(),
             api_calls: 0,
             retries: 0,
+            throttled: 0,
         });
         Ok(Context {
             config,
@@ -163,22 +165,26 @@ impl Context {
             .unwrap_or(&self.route53)
     }
 
-    /// Requests sent and retries taken by every Route 53 client.
-    fn counters(&self) -> (u32, u32) {
+    /// Requests sent, retries taken and throttled answers, summed over
+    /// every Route 53 client.
+    fn counters(&self) -> (u32, u32, u32) {
         let all = || std::iter::once(&self.route53).chain(self.route53_by_role.values());
         (
             all().map(Route53::calls).sum(),
             all().map(Route53::retries).sum(),
+            all().map(|r| r.client().throttled()).sum(),
         )
     }
 
     /// Starts a new pass: a fresh deadline, counters from here.
     pub(crate) fn begin_pass(&self) {
+        let (api_calls, retries, throttled) = self.counters();
         *self.pass.lock().unwrap_or_else(|p| p.into_inner()) = Pass {
             deadline: Deadline::after(self.config.deadline),
             started: Instant::now(),
-            api_calls: self.counters().0,
-            retries: self.counters().1,
+            api_calls,
+            retries,
+            throttled,
         };
     }
 
@@ -189,9 +195,11 @@ impl Context {
     /// What the current pass has cost so far.
     pub(crate) fn spent(&self) -> Spent {
         let pass = self.pass();
+        let (api_calls, retries, throttled) = self.counters();
         Spent {
-            api_calls: self.counters().0 - pass.api_calls,
-            retries: self.counters().1 - pass.retries,
+            api_calls: api_calls - pass.api_calls,
+            retries: retries - pass.retries,
+            throttled: throttled - pass.throttled,
             elapsed: pass.started.elapsed(),
         }
     }

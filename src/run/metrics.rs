@@ -18,6 +18,7 @@ pub(crate) struct Report {
     pub duration: Duration,
     pub api_calls: u32,
     pub retries: u32,
+    pub throttled: u32,
     pub changed: u32,
 }
 
@@ -80,6 +81,12 @@ pub(crate) fn render(report: &Report, now: Timestamp, previous_success: Option<i
         report.retries.to_string(),
     );
     metric(
+        "ec2_dns_updater_last_run_throttled",
+        "Route 53 answers in the last run that said the account's request budget was spent.",
+        "gauge",
+        report.throttled.to_string(),
+    );
+    metric(
         "ec2_dns_updater_last_run_records_changed",
         "Records the last run changed or deleted.",
         "gauge",
@@ -116,6 +123,7 @@ mod tests {
             duration: Duration::from_millis(1500),
             api_calls: 3,
             retries: 0,
+            throttled: 0,
             changed: 1,
         };
         let text = render(&ok, Timestamp::from_unix(1000), None);
@@ -142,12 +150,14 @@ mod tests {
             duration: Duration::ZERO,
             api_calls: 1,
             retries: 0,
+            throttled: 2,
             changed: 0,
         };
         write(&path, &r).unwrap();
         write(&path, &Report { exit_code: 77, ..r }).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains("ec2_dns_updater_last_run_exit_code 77"));
+        assert!(text.contains("ec2_dns_updater_last_run_throttled 2\n"));
         assert!(previous_success(&text).is_some());
         assert_eq!(
             std::fs::read_dir(dir.path()).unwrap().count(),

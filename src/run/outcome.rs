@@ -49,6 +49,8 @@ pub(crate) struct Spent {
     pub api_calls: u32,
     /// Backoff sleeps.
     pub retries: u32,
+    /// Answers that said the account's request budget was spent.
+    pub throttled: u32,
     pub elapsed: Duration,
 }
 
@@ -59,6 +61,7 @@ pub(crate) struct Outcome {
     /// Route 53 HTTP requests, retries and refused attempts included.
     pub api_calls: u32,
     pub retries: u32,
+    pub throttled: u32,
     pub elapsed: Duration,
 }
 
@@ -70,6 +73,7 @@ impl Outcome {
             dry_run,
             api_calls: spent.api_calls,
             retries: spent.retries,
+            throttled: spent.throttled,
             elapsed: spent.elapsed,
         }
     }

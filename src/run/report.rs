@@ -20,6 +20,7 @@ pub(crate) fn write_metrics(ctx: &Context, code: u8, changed: u32) {
         duration: spent.elapsed,
         api_calls: spent.api_calls,
         retries: spent.retries,
+        throttled: spent.throttled,
         changed,
     };
     if let Err(e) = metrics::write(path, &report) {
@@ -32,6 +33,7 @@ pub(crate) fn log_summary(outcome: &Outcome) {
     info!(
         api_calls = outcome.api_calls,
         retries = outcome.retries,
+        throttled = outcome.throttled,
         changed = outcome.changed(),
         elapsed_ms = outcome.elapsed.as_millis() as u64,
         "{outcome}"

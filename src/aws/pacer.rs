@@ -183,7 +183,10 @@ mod tests {
             for k in 0..5 {
                 let wait = p.throttled(now);
                 let w = window(k);
-                assert!(wait >= w / 2 && wait <= w, "seed {seed} level {k}: {wait:?}");
+                assert!(
+                    wait >= w / 2 && wait <= w,
+                    "seed {seed} level {k}: {wait:?}"
+                );
                 assert_eq!(p.delay(now), wait);
                 assert!(p.congested(now));
                 now += wait;

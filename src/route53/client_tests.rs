@@ -127,7 +127,11 @@ async fn throttling_slows_the_client_down_for_the_rest_of_the_run() {
     // ... and after that one, the client is back to full speed.
     let t = Instant::now();
     assert_eq!(list(&client, far()).await.unwrap(), 200);
-    assert!(t.elapsed() < Duration::from_millis(300), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_millis(300),
+        "{:?}",
+        t.elapsed()
+    );
     assert_eq!(client.calls(), 6);
 }
 

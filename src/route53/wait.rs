@@ -9,6 +9,10 @@
 //! | not throttled                    | 6, 12, 18, … 60 (every [`POLL_EVERY`]), then every [`LATE_POLL_INTERVAL`] |
 //! | throttled (`AwsClient::congested`) | 61 ([`CONGESTED_FIRST_POLL`]), then every [`CONGESTED_POLL_INTERVAL`] |
 //!
+//! When the next poll would fall after the end of the wait
+//! (`route53.wait_timeout` or the run's deadline), it is taken
+//! [`LAST_CHANCE`] before the end instead.
+//!
 //! Against propagation drawn uniformly from 5–60 s, polls every 6 s notice
 //! INSYNC 3 s late on average with 5.9 GetChange calls per change (the old
 //! schedule, 1, 3, 6, 10, … s, took 7.8 calls and was 3.7 s late): the
@@ -35,6 +39,10 @@ pub(crate) const LATE_POLL_INTERVAL: Duration = Duration::from_secs(10);
 pub(crate) const CONGESTED_FIRST_POLL: Duration = Duration::from_secs(61);
 /// ...then every this long.
 pub(crate) const CONGESTED_POLL_INTERVAL: Duration = Duration::from_secs(15);
+
+/// When the next poll would come after the wait's end, one poll this long
+/// before the end instead.
+pub(crate) const LAST_CHANCE: Duration = Duration::from_secs(2);
 
 /// The offset (from the change) of the first poll strictly after `now`.
 pub(crate) fn poll_after(now: Duration, congested: bool) -> Duration {
@@ -79,8 +87,16 @@ pub(crate) async fn until_insync(
     };
     let mut polls = 0;
     loop {
-        let at = poll_after(started.elapsed(), route53.client().congested());
-        if !window.sleep(at.saturating_sub(started.elapsed())).await {
+        let now = started.elapsed();
+        let mut sleep = poll_after(now, route53.client().congested()).saturating_sub(now);
+        // A schedule that would next poll after the wait ends polls once
+        // more just before it ends: a throttled run with a short deadline
+        // still gets its answer.
+        let left = window.remaining();
+        if sleep > left && left > LAST_CHANCE {
+            sleep = left - LAST_CHANCE;
+        }
+        if !window.sleep(sleep).await {
             return Err(Route53Error::NotInSync {
                 change_id: change_id.to_owned(),
                 waited_secs: started.elapsed().as_secs(),
@@ -156,7 +172,10 @@ mod tests {
             (polls as f64 / n as f64, late / n as f64)
         };
         let (polls, late) = cost(&|t| poll_after(t, false));
-        assert!(polls <= 6.0 && late <= 3.0, "{polls:.2} polls, {late:.2} s late");
+        assert!(
+            polls <= 6.0 && late <= 3.0,
+            "{polls:.2} polls, {late:.2} s late"
+        );
         const OLD: [u64; 11] = [1, 3, 6, 10, 15, 21, 28, 36, 45, 55, 61];
         let (old_polls, old_late) = cost(&|t| {
             OLD.iter()
@@ -164,7 +183,10 @@ mod tests {
                 .find(|&x| x > t)
                 .unwrap_or(t + s(10))
         });
-        assert!(old_polls > 7.5 && old_late > 3.5, "{old_polls:.2}, {old_late:.2}");
+        assert!(
+            old_polls > 7.5 && old_late > 3.5,
+            "{old_polls:.2}, {old_late:.2}"
+        );
         // A throttled run: one poll per change, whatever the propagation.
         let (polls, _) = cost(&|t| poll_after(t, true));
         assert_eq!(polls, 1.0);

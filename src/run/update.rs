@@ -15,6 +15,7 @@ use crate::dns::name::DnsName;
 use crate::dns::plan::{self, Decision, Observed};
 use crate::dns::pool;
 use crate::dns::record::{Change, ChangeAction, Existing, RecordSet};
+use crate::dns::template::Var;
 use crate::route53::Route53;
 use crate::route53::Route53Error;
 use crate::route53::wait;
@@ -301,7 +302,8 @@ async fn converge_zone(
         let mut assumed_any = false;
         for &t in targets {
             let assumed = match (mode, dry_run, trust_memo) {
-                (Mode::Update, false, true) => assume_from_memo(ctx, zone, t),
+                (Mode::Update, false, true) => assume_from_memo(ctx, zone, t)
+                    .or_else(|| assume_new_name(ctx, zone, t, instance_id)),
                 _ => None,
             };
             assumed_any |= assumed.is_some();
@@ -404,8 +406,8 @@ async fn converge_zone(
 /// not like that any more (someone changed or replaced the set, or put types
 /// at the name a CNAME cannot share it with), Route 53 refuses the batch with
 /// InvalidChangeBatch, nothing is deleted, and the round is redone with a
-/// listing and the full plan. An unchanged value, a first boot, `keep` and
-/// several sources always list.
+/// listing and the full plan. An unchanged value, a first boot (but see
+/// [`assume_new_name`]), `keep` and several sources always list.
 fn assume_from_memo(ctx: &Context, zone: &str, t: &Target) -> Option<(Observed, Decision)> {
     let desired = &t.desired.set;
     if t.record.on_conflict != OnConflict::Overwrite
@@ -437,6 +439,59 @@ fn assume_from_memo(ctx: &Context, zone: &str, t: &Target) -> Option<(Observed, 
         owner: None,
     };
     Some((observed, decision))
+}
+
+/// The one-call path of a first boot under a name only this instance can
+/// have (its template holds `{instance_id}`: `{instance_id}.fleet.example.com`,
+/// the common fleet case): nothing this state directory remembers, so the
+/// name is assumed empty and the plan for an empty name is sent as it is.
+/// That plan is CREATEs only, which Route 53 refuses (InvalidChangeBatch,
+/// nothing applied) if anything is already at the name; the round is then
+/// redone with a listing, under the same rules. A CREATE can never delete
+/// or overwrite anything, so this holds for `keep` too. Names other
+/// instances may hold as well (a stable name, a tag) always list first: a
+/// replacement instance would pay a refused call there.
+fn assume_new_name(
+    ctx: &Context,
+    zone: &str,
+    t: &Target,
+    instance_id: &str,
+) -> Option<(Observed, Decision)> {
+    let unique = t.record.name.vars().any(|v| *v == Var::InstanceId);
+    // Several sources are fine: an empty name takes the preferred one, and a
+    // refusal leads to the listing, where a blocked type falls back.
+    if !unique
+        || t.record.pool.is_some()
+        || ctx
+            .state
+            .last_written(zone, t.desired.set.name.as_str())
+            .is_some()
+    {
+        return None;
+    }
+    let empty = Observed {
+        sets: Vec::new(),
+        owner_name: t.owner_name.clone(),
+        owner: None,
+    };
+    let (_, decision) = decide(Mode::Update, t, &empty, instance_id, &[]);
+    let Decision::Write(changes) = decision else {
+        return None;
+    };
+    // On an empty name an UPSERT is a CREATE; sent as a CREATE, it is
+    // refused instead of overwriting whatever is there after all.
+    let creates = changes
+        .into_iter()
+        .map(|c| match c.action {
+            ChangeAction::Create | ChangeAction::Upsert => Some(Change {
+                action: ChangeAction::Create,
+                set: c.set,
+            }),
+            ChangeAction::Delete => None,
+        })
+        .collect::<Option<Vec<_>>>()?;
+    debug!(record = %t.desired.set.name, "a first boot under an instance's own name; creating without a listing");
+    Some((empty, Decision::Write(creates)))
 }
 
 /// DELETE `old` exactly as it is in the zone and CREATE `new`, in one batch:

@@ -199,10 +199,14 @@ async fn a_throttled_change_is_retried_and_counted() {
         [LIST, throttled, throttled, CHANGE, GET_CHANGE]
     );
     assert_eq!((outcome.api_calls, outcome.retries), (5, 2));
+    assert_eq!(outcome.throttled, 2);
     assert_eq!(sim.stats().changes_applied, 1);
-    // Two backoff sleeps (at most 0.5 + 1 s) and the first poll (1 s).
+    // The pacer's waits (5–10 s, then 10–20 s), then one GetChange on the
+    // throttled schedule: at 61 s after the change, or, as here, 2 s before
+    // the run's 60 s deadline.
     assert!(
-        outcome.elapsed <= Duration::from_millis(2_500 + 300),
+        outcome.elapsed >= Duration::from_millis(57_500)
+            && outcome.elapsed <= Duration::from_millis(58_500),
         "{:?}",
         outcome.elapsed
     );

@@ -123,3 +123,84 @@ async fn the_fallback_never_deletes_what_the_rules_keep() {
     assert_eq!(second.cname("web.example.com"), None);
     assert_ne!(HOSTNAME, NEW_HOSTNAME);
 }
+
+/// A fleet's per-instance name: `{instance_id}.fleet.example.com`.
+fn fleet_config(env: &Env, on_conflict: &str) -> std::path::PathBuf {
+    let text = env
+        .config_file()
+        .records(&format!(
+            "[[record]]\nzone = \"{ZONE}\"\nname = \"{{instance_id}}.fleet.example.com\"\nttl = 60\non_conflict = \"{on_conflict}\"\n"
+        ))
+        .write();
+    std::path::PathBuf::from(text)
+}
+
+const FLEET_NAME: &str = "i-0123456789abcdef0.fleet.example.com";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_boot_under_the_instance_s_own_name_is_one_call() {
+    for on_conflict in ["overwrite", "keep"] {
+        let env = Env::start(fast()).await;
+        let config = fleet_config(&env, on_conflict);
+        env.run(&["--config", config.to_str().unwrap()], &[])
+            .await
+            .expect_code(0);
+        // No listing: the plan for an empty name (CREATEs only) is sent.
+        assert_eq!(
+            ops(&env),
+            [Operation::ChangeResourceRecordSets],
+            "{on_conflict}"
+        );
+        assert_eq!(env.cname(FLEET_NAME).as_deref(), Some(HOSTNAME));
+        // A reboot verifies with a listing, as any unchanged boot (`keep`
+        // reads its owner record too).
+        env.run(&["--config", config.to_str().unwrap()], &[])
+            .await
+            .expect_code(0);
+        let listings = if on_conflict == "keep" { 2 } else { 1 };
+        assert_eq!(
+            ops(&env)[1..],
+            vec![Operation::ListResourceRecordSets; listings],
+            "{on_conflict}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_boot_create_refused_reads_the_name_and_keeps_the_rules() {
+    // The instance's own name already holds records (a state directory lost
+    // with the root volume, or records made by hand).
+    let theirs = RecordSet::cname(FLEET_NAME, 300, "elsewhere.example.net.");
+    let mx = RecordSet::new(FLEET_NAME, "MX", 300, ["10 mail.example.net."]);
+    let ours = RecordSet::cname(FLEET_NAME, 60, HOSTNAME);
+    let cases = [
+        // (on_conflict, what is there, exit code, what the zone holds after)
+        ("overwrite", theirs.clone(), 0, ours.clone()),
+        ("overwrite", mx.clone(), 65, mx.clone()),
+        ("keep", theirs.clone(), 73, theirs.clone()),
+    ];
+    for (on_conflict, there, code, after) in cases {
+        let env = Env::start(fast()).await;
+        env.sim.put_record(ZONE, there.clone());
+        let config = fleet_config(&env, on_conflict);
+        let run = env.run(&["--config", config.to_str().unwrap()], &[]).await;
+        run.expect_code(code);
+        // The CREATE is refused (nothing applied), then the name is read.
+        assert_eq!(
+            ops(&env)[..2],
+            [
+                Operation::ChangeResourceRecordSets,
+                Operation::ListResourceRecordSets
+            ],
+            "{on_conflict} {}",
+            there.rtype
+        );
+        run.expect_stderr("the zone is not as this instance left it");
+        assert_eq!(
+            env.sim.records(ZONE),
+            [after],
+            "{on_conflict} {}",
+            there.rtype
+        );
+    }
+}

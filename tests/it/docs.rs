@@ -51,6 +51,7 @@ fn retry_table_matches_the_code() {
             .collect();
         assert!(!mentions.is_empty(), "README retry table lacks {code}");
         let want = match action {
+            Action::SlowDown => "slow down",
             Action::Backoff => "back off",
             Action::ResyncClock => "resync the clock",
             Action::RefreshCredentials => "refresh credentials",

@@ -223,11 +223,12 @@ impl ConfigFile<'_> {
     }
 }
 
-/// Changes propagate in half a second, so one GetChange sees INSYNC.
+/// Changes are INSYNC at once: the change answer says so and no GetChange
+/// is sent (tests of the wait set their own propagation).
 pub fn fast() -> SimConfig {
     SimConfig {
         route53: Route53Config {
-            propagation: Duration::from_millis(500),
+            propagation: Duration::ZERO,
             ..Default::default()
         },
         ..Default::default()

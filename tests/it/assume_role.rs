@@ -154,7 +154,7 @@ async fn assumed_credentials_are_refreshed_before_they_expire() {
         route53.iter().all(|r| r.error_code.is_none()),
         "no Route 53 request is refused: {route53:?}"
     );
-    assert!(env.count(Operation::GetChange) >= 2, "{route53:?}");
+    assert!(env.count(Operation::GetChange) >= 1, "{route53:?}");
     let calls = assume_calls(&env);
     assert!(calls.len() >= 3, "one AssumeRole per call: {calls:?}");
     assert!(calls.iter().all(|c| c.status == 200));

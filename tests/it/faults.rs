@@ -9,7 +9,9 @@
 //! [`reliability_md_matches_the_scenarios`] fails when the two differ
 //! (`UPDATE_DOCS=1` rewrites the file) or when a test has no row.
 
-use crate::util::{BIN, Env, HOSTNAME, Run, ZONE, fast, finished, with_imds, with_route53};
+use crate::util::{
+    BIN, Env, HOSTNAME, Run, ZONE, fast, finished, propagating, with_imds, with_route53,
+};
 use ec2_dns_sim::{
     AuthScheme, Fault, FaultKind, FaultTarget, ImdsConfig, Operation, Propagation, PutBehaviour,
     RateLimit, RecordSet, Route53Config, Service, SimConfig, TokenMode,
@@ -74,10 +76,10 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         test: "throttled_to_one_request_per_second",
         fault: "Route 53 throttles the account to 1 request/s (HTTP 400 `Throttling`)",
-        behaviour: "backs off with full jitter (0.5 s → 20 s per sleep), warns per retry, record written and INSYNC",
+        behaviour: "slows down: waits 5–10 s after a throttle (longer on each later one) and paces the rest of the run; warns per retry, record written and INSYNC",
         exit: 0,
         within_secs: 15,
-        typical: "~2–3 s, 2–3 retries",
+        typical: "~6–11 s, 1 throttled retry",
     },
     Scenario {
         test: "a_burst_of_5xx_is_retried",
@@ -98,10 +100,10 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         test: "both_throttling_codes_are_retried_despite_http_400",
         fault: "HTTP 400 `Throttling`, then HTTP 400 `ThrottlingException`",
-        behaviour: "classified by `<Code>`, not status: both retried",
+        behaviour: "classified by `<Code>`, not status: both slow the client down (5–10 s, then 10–20 s) and are retried",
         exit: 0,
-        within_secs: 8,
-        typical: "~2 s, 2 retries",
+        within_secs: 34,
+        typical: "~15–30 s, 2 retries",
     },
     Scenario {
         test: "clock_skew_of_an_hour_either_way_with_both_schemes",
@@ -114,10 +116,10 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         test: "getchange_pending_for_seconds_costs_few_calls",
         fault: "the change stays PENDING for 8 s",
-        behaviour: "polls GetChange at 1, 3, 6, 10 s (then slower, 10 s apart)",
+        behaviour: "polls GetChange every 6 s for the first minute (then every 10 s)",
         exit: 0,
         within_secs: 14,
-        typical: "~10 s, 4 GetChange calls",
+        typical: "~12 s, 2 GetChange calls",
     },
     Scenario {
         test: "pending_forever_exits_75_within_the_deadline",
@@ -148,8 +150,8 @@ pub const SCENARIOS: &[Scenario] = &[
         fault: "HTTP 200 with truncated XML, on each of ListResourceRecordSets, ChangeResourceRecordSets, GetChange",
         behaviour: "stops with an error naming the operation, no panic; a rerun converges",
         exit: 75,
-        within_secs: 5,
-        typical: "< 1 s per run",
+        within_secs: 7,
+        typical: "< 1 s per run (GetChange: its first poll, at 6 s)",
     },
     Scenario {
         test: "malformed_imds_answers_are_clear_errors",
@@ -484,15 +486,19 @@ async fn throttled_to_one_request_per_second() {
     assert_eq!(env.cname("web.example.com").as_deref(), Some(HOSTNAME));
     let throttled = env.sim.stats().throttled;
     assert!(throttled >= 1, "the limit bit");
-    let retries = warnings(&run, "Route 53 call failed, retrying");
+    let retries = warnings(&run, "Route 53 throttled the account; slowing down");
     assert_eq!(retries.len() as u64, throttled, "{}", run.stderr);
+    // The first wait is 5–10 s, enough for the 1/s bucket: one throttle.
+    assert_eq!(throttled, 1, "{}", run.stderr);
+    // The summary line counts them.
+    run.expect_stderr(&format!("throttled={throttled}"));
     assert!(
         retries
             .iter()
             .all(|l| l.contains("Throttling: Rate exceeded (HTTP 400)"))
     );
     assert!(
-        run.summary().contains(&format!("{throttled} retries")),
+        run.summary().contains(&format!("{throttled} retr")),
         "{}",
         run.summary()
     );
@@ -631,8 +637,9 @@ async fn getchange_pending_for_seconds_costs_few_calls() {
     let run = update(&env, &config).await;
     Scenario::get("getchange_pending_for_seconds_costs_few_calls").check(&run);
     assert_eq!(env.cname("web.example.com").as_deref(), Some(HOSTNAME));
+    // At 6 and 12 s: PENDING, then INSYNC.
     let polls = env.count(Operation::GetChange);
-    assert!((3..=4).contains(&polls), "{polls} GetChange calls");
+    assert_eq!(polls, 2, "{polls} GetChange calls");
     assert!(run.summary().contains(": INSYNC"), "{}", run.summary());
 }
 
@@ -732,11 +739,10 @@ async fn malformed_route53_answers_are_clear_errors() {
         Operation::ChangeResourceRecordSets,
         Operation::GetChange,
     ] {
-        let env = Env::start(with_faults(vec![fault(
-            op(operation),
-            FaultKind::Malformed,
-            1,
-        )]))
+        let env = Env::start(SimConfig {
+            faults: vec![fault(op(operation), FaultKind::Malformed, 1)],
+            ..propagating()
+        })
         .await;
         let config = config_file(&env, "30s", "", "");
         let run = update(&env, &config).await;

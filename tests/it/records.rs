@@ -3,7 +3,7 @@
 //! compare-and-swap, delete, watch, raw requests, the IAM policy. Each test
 //! asserts what the zone holds afterwards.
 
-use crate::util::{BIN, Env, HOSTNAME, ZONE, fast};
+use crate::util::{BIN, Env, HOSTNAME, ZONE, fast, propagating};
 use ec2_dns_sim::{
     Fault, FaultKind, FaultTarget, ImdsConfig, Operation, RecordSet, Route53Config, SimConfig,
     ZoneConfig,
@@ -360,7 +360,7 @@ async fn cas_race_on_our_own_name_ends_with_our_value() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delete_removes_only_what_still_points_here() {
-    let env = Env::start(fast()).await;
+    let env = Env::start(propagating()).await;
     let config = config_with(
         &env,
         &format!(
@@ -504,7 +504,7 @@ async fn watch_follows_a_moved_address_and_is_quiet_otherwise() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_with_both_signing_schemes() {
-    let env = Env::start(fast()).await;
+    let env = Env::start(propagating()).await;
     env.sim.put_record(
         ZONE,
         RecordSet::cname("db.example.com", 300, "db.internal.example.net"),

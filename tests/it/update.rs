@@ -1,18 +1,22 @@
 //! The core job against the simulator: what lands in the zone, what the
 //! operator reads, which exit code the unit gets.
 
-use crate::util::{Env, HOSTNAME, ZONE, fast, with_imds, with_route53};
+use crate::util::{Env, HOSTNAME, ZONE, fast, propagating, with_imds, with_route53};
 use ec2_dns_sim::{
     AuthScheme, ImdsConfig, Operation, PutBehaviour, RecordSet, SchemeAcceptance, Service,
-    TokenMode,
+    SimConfig, TokenMode,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn creates_the_record_with_role_credentials_over_imdsv2() {
-    let env = Env::start(with_imds(ImdsConfig {
-        tokens: TokenMode::Required,
-        ..Default::default()
-    }))
+    let env = Env::start(SimConfig {
+        imds: ImdsConfig {
+            tokens: TokenMode::Required,
+            ..Default::default()
+        },
+        // Every request, GetChange included, carries the token.
+        ..propagating()
+    })
     .await;
     let config = env.config("");
     let run = env.run(&["--config", config.to_str().unwrap()], &[]).await;

@@ -235,6 +235,12 @@ pub fn fast() -> SimConfig {
     }
 }
 
+/// Changes take a second to propagate: the run polls GetChange once (at
+/// 6 s, `wait::poll_after`). For tests about every request of a run.
+pub fn propagating() -> SimConfig {
+    with_route53(|r| r.propagation = Duration::from_secs(1))
+}
+
 /// [`fast`] with this IMDS.
 pub fn with_imds(imds: ImdsConfig) -> SimConfig {
     SimConfig { imds, ..fast() }

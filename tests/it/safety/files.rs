@@ -1,7 +1,7 @@
 //! Files and secrets: the metrics file, Debug redaction, the reboot check, watch metrics, the instance id (issue 9 items 10, 11, 12, 13).
 
 use super::Case;
-use crate::util::{BIN, Env, HOSTNAME, Run, ZONE, fast};
+use crate::util::{BIN, Env, HOSTNAME, Run, ZONE, fast, propagating};
 use ec2_dns_sim::Operation;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -169,7 +169,7 @@ fn assert_no_secret(run: &Run, secrets: &[String]) {
 async fn sigv4_and_request_traces_show_no_secret() {
     let row = case(CASES, "sigv4_and_request_traces_show_no_secret");
     for format in ["text", "json"] {
-        let env = Env::start(fast()).await;
+        let env = Env::start(propagating()).await;
         let config = env.config("signing = \"sigv4\"");
         let config = config.to_str().unwrap();
         let update = env

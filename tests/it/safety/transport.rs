@@ -2,7 +2,7 @@
 
 use super::{Case, case};
 use crate::proxy::Proxy;
-use crate::util::{Env, HOSTNAME, ZONE, fast};
+use crate::util::{Env, HOSTNAME, ZONE, fast, propagating};
 use ec2_dns_sim::{
     AuthScheme, Fault, FaultKind, FaultTarget, Operation, Route53Config, SimConfig, TlsConfig,
 };
@@ -180,7 +180,7 @@ fn schemes(env: &Env, from: usize) -> Vec<Option<AuthScheme>> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn auto_signs_with_sigv4_through_a_proxy() {
     let row = case(CASES, "auto_signs_with_sigv4_through_a_proxy");
-    let env = Env::start(fast()).await;
+    let env = Env::start(propagating()).await;
     let proxy = Proxy::start().await;
     let config = env.config("");
     let config = config.to_str().unwrap();
@@ -242,7 +242,14 @@ async fn auto_signs_with_sigv4_through_a_proxy() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn auto_signs_with_sigv4_with_an_extra_ca_bundle() {
     let row = case(CASES, "auto_signs_with_sigv4_with_an_extra_ca_bundle");
-    let env = Env::start(tls_sim(None)).await;
+    let env = Env::start(SimConfig {
+        route53: Route53Config {
+            propagation: Duration::from_secs(1),
+            ..tls_sim(None).route53
+        },
+        ..tls_sim(None)
+    })
+    .await;
     let ca = env.path("ca.pem");
     std::fs::write(&ca, env.sim.ca_pem().unwrap()).unwrap();
     let config = env.config(&format!("ca_bundle = \"{}\"", ca.display()));
@@ -305,9 +312,9 @@ async fn an_endpoint_with_a_path_prefix_is_signed_with_it() {
     let env = Env::start(SimConfig {
         route53: Route53Config {
             path_prefix: "/r53".into(),
-            ..fast().route53
+            ..propagating().route53
         },
-        ..fast()
+        ..propagating()
     })
     .await;
     let config = env.write_config(&format!(
@@ -335,9 +342,9 @@ async fn credential_refresh_uses_the_corrected_clock() {
     let env = Env::start(SimConfig {
         route53: Route53Config {
             clock_skew_secs: -7 * 3600,
-            ..fast().route53
+            ..propagating().route53
         },
-        ..fast()
+        ..propagating()
     })
     .await;
     let config = env.config("");

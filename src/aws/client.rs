@@ -8,7 +8,9 @@
 
 use crate::aws::clock::Clock;
 use crate::aws::credentials::{CredentialError, CredentialSource, Credentials};
-use crate::aws::http::{self, BodyError, ROUTE53_BODY_CAP, ROUTE53_REQUEST_TIMEOUT};
+use crate::aws::http::{
+    self, BodyError, ROUTE53_BODY_CAP, ROUTE53_REQUEST_TIMEOUT, SetupError, TlsClient,
+};
 use crate::aws::pacer::Pacer;
 use crate::aws::retry::{self, Action, Backoff, Deadline, IAM_SETTLE_DELAYS, ROUTE53_BACKOFF};
 use aws_sign::sign::{self, Scheme, SignableRequest};
@@ -128,6 +130,8 @@ pub(crate) enum CallError {
     },
     #[error(transparent)]
     Credentials(#[from] CredentialError),
+    #[error(transparent)]
+    Setup(#[from] SetupError),
 }
 
 impl CallError {
@@ -237,7 +241,7 @@ pub(crate) struct ClientSettings {
 /// (`ec2-dns-updater request --service ec2`).
 #[derive(Debug)]
 pub(crate) struct AwsClient {
-    http: Client,
+    http: TlsClient,
     /// The endpoint without a trailing slash.
     base: String,
     /// The endpoint's path without a trailing slash (`/prefix`, or empty):
@@ -263,7 +267,7 @@ impl AwsClient {
     /// `settings.initial_scheme` is where `auto` starts (AWS3-HTTPS, or SigV4
     /// when a previous boot learnt that AWS3-HTTPS is refused).
     pub(crate) fn new(
-        http: Client,
+        http: TlsClient,
         settings: ClientSettings,
         credentials: CredentialSource,
     ) -> Self {
@@ -347,6 +351,8 @@ impl AwsClient {
         let mut refused_aws3: Option<Failure> = None;
         // Retries taken for a refusal that may settle after an IAM change.
         let mut iam_waits = 0;
+        // Built while the run read IMDS; ready by now, or soon.
+        let http = self.http.get().await?;
         loop {
             // Once throttled, every request of the run waits its turn.
             let pace = self.pacer.delay(tokio::time::Instant::now());
@@ -361,6 +367,7 @@ impl AwsClient {
             let (failure, not_valid_yet) = match self
                 .send_once(
                     &Call {
+                        http,
                         op,
                         method: &method,
                         path_and_query,
@@ -539,6 +546,7 @@ impl AwsClient {
         deadline: Deadline,
     ) -> Result<Answer, Attempt> {
         let &Call {
+            http,
             op,
             method,
             path_and_query,
@@ -576,8 +584,7 @@ impl AwsClient {
         );
 
         let timeout = deadline.cap(ROUTE53_REQUEST_TIMEOUT);
-        let mut request = self
-            .http
+        let mut request = http
             .request(method.clone(), format!("{}{}", self.base, path_and_query))
             .timeout(timeout);
         for (name, value) in content_type {
@@ -661,6 +668,7 @@ impl AwsClient {
 
 /// One request as the caller described it.
 struct Call<'a> {
+    http: &'a Client,
     op: Operation,
     method: &'a Method,
     /// Starts with `/`.

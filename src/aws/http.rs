@@ -2,12 +2,14 @@
 //!
 //! - Route 53: HTTPS through `HTTPS_PROXY`/`NO_PROXY` like the AWS CLI (the
 //!   environment variables, upper or lower case), extra CAs from
-//!   `route53.ca_bundle`, rustls with the ring provider (no OpenSSL).
+//!   `route53.ca_bundle`, rustls with the ring provider (no OpenSSL); one
+//!   per run ([`TlsClient`]), built while IMDS is read.
 //! - IMDS: plain HTTP, never through a proxy (a proxy cannot reach the
 //!   instance's link-local metadata service, and IMDS refuses forwarded PUTs).
 
 use reqwest::{Certificate, Client, Response};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub(crate) const USER_AGENT: &str = concat!("ec2-dns-updater/", env!("CARGO_PKG_VERSION"));
@@ -84,8 +86,28 @@ fn system_bundle() -> Option<Vec<Certificate>> {
     (!certs.is_empty()).then_some(certs)
 }
 
-/// The client for Route 53 calls.
-pub(crate) fn route53_client(ca_bundle: Option<&Path>) -> Result<Client, SetupError> {
+/// `route53.ca_bundle`'s certificates: read and checked before any call.
+fn read_ca_bundle(path: &Path) -> Result<Vec<Certificate>, SetupError> {
+    let shown = path.display().to_string();
+    let pem = std::fs::read(path).map_err(|source| SetupError::CaBundleRead {
+        path: shown.clone(),
+        source,
+    })?;
+    let certs = Certificate::from_pem_bundle(&pem).map_err(|e| SetupError::CaBundleInvalid {
+        path: shown.clone(),
+        message: e.to_string(),
+    })?;
+    if certs.is_empty() {
+        return Err(SetupError::CaBundleInvalid {
+            path: shown,
+            message: "no certificate found".into(),
+        });
+    }
+    Ok(certs)
+}
+
+/// The slow part: the system's trust roots and rustls's configuration.
+fn build_route53_client(extra: Option<Vec<Certificate>>) -> Result<Client, SetupError> {
     install_crypto_provider();
     let mut builder = Client::builder()
         .user_agent(USER_AGENT)
@@ -93,23 +115,7 @@ pub(crate) fn route53_client(ca_bundle: Option<&Path>) -> Result<Client, SetupEr
         .timeout(ROUTE53_REQUEST_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
         .pool_idle_timeout(Duration::from_secs(30));
-    if let Some(path) = ca_bundle {
-        let shown = path.display().to_string();
-        let pem = std::fs::read(path).map_err(|source| SetupError::CaBundleRead {
-            path: shown.clone(),
-            source,
-        })?;
-        let certs =
-            Certificate::from_pem_bundle(&pem).map_err(|e| SetupError::CaBundleInvalid {
-                path: shown.clone(),
-                message: e.to_string(),
-            })?;
-        if certs.is_empty() {
-            return Err(SetupError::CaBundleInvalid {
-                path: shown,
-                message: "no certificate found".into(),
-            });
-        }
+    if let Some(certs) = extra {
         builder = builder.tls_certs_merge(certs);
     }
     if let Some(system) = system_bundle() {
@@ -118,6 +124,69 @@ pub(crate) fn route53_client(ca_bundle: Option<&Path>) -> Result<Client, SetupEr
     builder
         .build()
         .map_err(|e| SetupError::Client(error_chain(&e)))
+}
+
+/// The HTTPS client every signed client of a run shares (Route 53, STS,
+/// EC2). Building its TLS state (the trust roots, rustls's configuration)
+/// takes a few milliseconds of a run that takes ten, so [`TlsClient::start`]
+/// builds it on a blocking thread while the run reads IMDS; the first AWS
+/// request waits for it only if it is not done yet. Clones share one client
+/// and one connection pool.
+#[derive(Debug, Clone)]
+pub(crate) struct TlsClient(Arc<TlsState>);
+
+#[derive(Debug)]
+struct TlsState {
+    building: Mutex<Option<tokio::task::JoinHandle<Result<Client, SetupError>>>>,
+    client: tokio::sync::OnceCell<Client>,
+}
+
+impl TlsClient {
+    /// Reads and checks `ca_bundle` now (a bad one is a config error before
+    /// any call), and starts building the rest in the background (or builds
+    /// it here, outside a Tokio runtime).
+    pub(crate) fn start(ca_bundle: Option<&Path>) -> Result<Self, SetupError> {
+        let extra = ca_bundle.map(read_ca_bundle).transpose()?;
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Ok(TlsClient::built(build_route53_client(extra)?));
+        }
+        let task = tokio::task::spawn_blocking(move || build_route53_client(extra));
+        Ok(TlsClient(Arc::new(TlsState {
+            building: Mutex::new(Some(task)),
+            client: tokio::sync::OnceCell::new(),
+        })))
+    }
+
+    /// A client built already.
+    pub(crate) fn built(client: Client) -> Self {
+        TlsClient(Arc::new(TlsState {
+            building: Mutex::new(None),
+            client: tokio::sync::OnceCell::new_with(Some(client)),
+        }))
+    }
+
+    /// The client, once built.
+    pub(crate) async fn get(&self) -> Result<&Client, SetupError> {
+        self.0
+            .client
+            .get_or_try_init(|| async {
+                let task = self
+                    .0
+                    .building
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .take();
+                match task {
+                    Some(task) => task
+                        .await
+                        .map_err(|e| SetupError::Client(format!("the TLS setup stopped: {e}")))?,
+                    // An earlier attempt took the task and failed (its caller
+                    // got the error and the run is ending).
+                    None => Err(SetupError::Client("the TLS setup failed".into())),
+                }
+            })
+            .await
+    }
 }
 
 /// The client for IMDS calls: no proxy, short timeouts, and no trust roots:

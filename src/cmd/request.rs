@@ -110,7 +110,7 @@ async fn service_client(ctx: &Context, request: &Request) -> Result<AwsClient, E
     let extra_ca = ctx.config.route53.ca_bundle.is_some();
     let start = starting_scheme(mode, None, &url, extra_ca);
     Ok(AwsClient::new(
-        http::route53_client(ctx.config.route53.ca_bundle.as_deref())?,
+        ctx.tls.clone(),
         ClientSettings {
             endpoint: Endpoint {
                 url,

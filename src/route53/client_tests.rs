@@ -34,7 +34,7 @@ fn static_keys() -> Env {
 fn client(sim: &Sim, env: Env) -> AwsClient {
     let imds = Arc::new(testing::imds(sim, true, Duration::from_secs(10)));
     AwsClient::new(
-        http::route53_client(None).unwrap(),
+        http::TlsClient::start(None).unwrap(),
         ClientSettings {
             endpoint: Endpoint {
                 url: reqwest::Url::parse(&sim.route53_url()).unwrap(),

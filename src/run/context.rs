@@ -6,7 +6,7 @@
 use crate::aws::client::{AwsClient, ClientSettings, Endpoint, SigningMode, starting_scheme};
 use crate::aws::credentials::assume_role::{AssumeSettings, StsAccess};
 use crate::aws::credentials::{CredentialSource, Env, Provider};
-use crate::aws::http;
+use crate::aws::http::{self, TlsClient};
 use crate::aws::imds::Imds;
 use crate::aws::retry::Deadline;
 use crate::config::{Config, Record};
@@ -28,6 +28,7 @@ pub(crate) fn route53_credentials(
     record_role: Option<&str>,
     chain: &Arc<Provider>,
     imds: &Arc<Imds>,
+    tls: &TlsClient,
 ) -> Result<CredentialSource, Error> {
     let base = CredentialSource::new(chain.clone(), imds.clone());
     let default = config.route53.assume.as_ref();
@@ -51,7 +52,7 @@ pub(crate) fn route53_credentials(
         endpoint: config.sts.endpoint.clone(),
         region: config.sts.region.clone(),
         dual_stack: config.sts.dual_stack,
-        http: http::route53_client(config.route53.ca_bundle.as_deref())?,
+        http: tls.clone(),
         // STS's error document has Route 53's shape.
         parse_error: route53::xml::parse_error,
     }))
@@ -77,11 +78,15 @@ pub(crate) struct Context {
     /// `route53.role_arn`, by role ARN (see [`Context::route53_for`]).
     pub route53_by_role: BTreeMap<String, Route53>,
     pub state: StateDir,
+    /// The HTTPS client every AWS call of the run shares.
+    pub tls: TlsClient,
     pass: Mutex<Pass>,
 }
 
 impl Context {
     pub(crate) fn new(config: Config, env: Env, state: StateDir) -> Result<Self, Error> {
+        // First: it builds in the background while the run reads IMDS.
+        let tls = TlsClient::start(config.route53.ca_bundle.as_deref())?;
         let imds = Arc::new(Imds::new(
             http::imds_client()?,
             &config.imds.endpoint,
@@ -92,7 +97,7 @@ impl Context {
             endpoint: config.sts.endpoint.clone(),
             region: config.sts.region.clone(),
             dual_stack: config.sts.dual_stack,
-            http: http::route53_client(config.route53.ca_bundle.as_deref())?,
+            http: tls.clone(),
             // STS's error document has Route 53's shape.
             parse_error: route53::xml::parse_error,
         }));
@@ -114,7 +119,7 @@ impl Context {
         );
         let client = |role: Option<&str>| -> Result<Route53, Error> {
             Ok(Route53::new(AwsClient::new(
-                http::route53_client(config.route53.ca_bundle.as_deref())?,
+                tls.clone(),
                 ClientSettings {
                     endpoint: Endpoint {
                         url: config.route53.endpoint.clone(),
@@ -125,7 +130,7 @@ impl Context {
                     initial_scheme: start,
                     parse_error: route53::xml::parse_error,
                 },
-                route53_credentials(&config, role, &credentials, &imds)?,
+                route53_credentials(&config, role, &credentials, &imds, &tls)?,
             )))
         };
         let route53 = client(None)?;
@@ -150,6 +155,7 @@ impl Context {
             route53,
             route53_by_role,
             state,
+            tls,
             pass,
         })
     }

@@ -349,6 +349,7 @@ fn call_exit(e: &CallError) -> u8 {
         CallError::NotValidYet { .. } => EXIT_TEMPFAIL,
         CallError::GaveUp { .. } | CallError::Malformed { .. } => EXIT_TEMPFAIL,
         CallError::Credentials(c) => credentials_exit(c),
+        CallError::Setup(_) => EXIT_CONFIG,
     }
 }
 

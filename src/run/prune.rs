@@ -12,7 +12,6 @@
 
 use crate::aws::client::{AwsClient, CallError, ClientSettings, Endpoint, Operation, SigningMode};
 use crate::aws::credentials::CredentialSource;
-use crate::aws::http;
 use crate::dns::plan::Observed;
 use crate::dns::pool;
 use crate::dns::record::RecordSet;
@@ -92,7 +91,7 @@ async fn ec2_client(ctx: &Context) -> Result<AwsClient, Error> {
             .map_err(|_| Error::NoRegion)?,
     };
     Ok(AwsClient::new(
-        http::route53_client(ctx.config.route53.ca_bundle.as_deref())?,
+        ctx.tls.clone(),
         ClientSettings {
             endpoint: Endpoint {
                 url,

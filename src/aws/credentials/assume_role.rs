@@ -22,6 +22,7 @@ use super::{CredentialError, CredentialSource, Credentials};
 use crate::aws::client::{
     Answer, AwsClient, CallError, ClientSettings, Endpoint, ErrorParser, Operation, SigningMode,
 };
+use crate::aws::http::TlsClient;
 use crate::aws::imds::{Imds, ImdsError};
 use crate::aws::retry::Deadline;
 use aws_sign::secret::Secret;
@@ -52,8 +53,8 @@ pub(crate) struct AssumeSettings {
     pub region: Option<String>,
     /// The default endpoint is the dual-stack one (an IPv6-only instance).
     pub dual_stack: bool,
-    /// The HTTP client STS is reached with (same trust as Route 53's).
-    pub http: reqwest::Client,
+    /// The HTTP client STS is reached with (the run's one, Route 53's).
+    pub http: TlsClient,
     /// How STS error bodies are read (their shape is Route 53's).
     pub parse_error: ErrorParser,
 }
@@ -64,7 +65,7 @@ pub(crate) struct StsAccess {
     pub endpoint: Option<Url>,
     pub region: Option<String>,
     pub dual_stack: bool,
-    pub http: reqwest::Client,
+    pub http: TlsClient,
     pub parse_error: ErrorParser,
 }
 

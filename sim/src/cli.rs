@@ -29,7 +29,7 @@ OUTPUT: once both listeners are up, one JSON line on stdout (and in --ready-file
 Logs go to stderr (RUST_LOG=debug for one line per request). Stops on SIGTERM or SIGINT.
 
 CONTROL API (Route 53 listener, unauthenticated): GET /_sim/zones, /_sim/stats,
-  /_sim/requests, /_sim/faults, /_sim/instances; POST /_sim/fault (spec or JSON);
+  /_sim/requests, /_sim/changes, /_sim/faults, /_sim/instances; POST /_sim/fault (spec or JSON);
   PUT|DELETE /_sim/metadata/<path>, /_sim/spot-action (terminate|stop|hibernate [TIME]),
   /_sim/lifecycle-state (InService, Terminated, ...), /_sim/instance/<id> (EC2 state);
   PUT /_sim/clock-skew; PUT /_sim/record.
@@ -54,6 +54,7 @@ EXAMPLES:
       --record Z0123456789ABCDEFGHIJ,web.example.com.,CNAME,60,old.example.net
   ec2-dns-sim --imds-tokens required --token-put hang --refuse-imds-for 3
   ec2-dns-sim --rate-limit 50,10 --fault route53:throttling:3 --propagation never
+  ec2-dns-sim --fleet 300 --rate-limit 50,10,100,10 --propagation 5..60 --seed 7
   ec2-dns-sim --fleet 1000 --tls localhost --ca-out /tmp/sim-ca.pem
 ";
 
@@ -103,9 +104,16 @@ pub(crate) struct Args {
     #[arg(long, value_name = "SECS", value_parser = parse_secs)]
     refuse_imds_for: Option<Duration>,
 
-    /// GetChange answers PENDING for this many seconds after a change (default 2), or never INSYNC.
-    #[arg(long, value_name = "SECS|never", value_parser = parse_propagation)]
-    propagation: Option<Duration>,
+    /// GetChange answers PENDING for this many seconds after a change (default 2), or never
+    /// INSYNC, or MIN..MAX: each change draws its own propagation uniformly in [MIN, MAX]
+    /// seconds when it is accepted (e.g. 5..60; the draws follow --seed).
+    #[arg(long, value_name = "SECS|MIN..MAX|never", value_parser = parse_propagation)]
+    propagation: Option<(Duration, Option<Duration>)>,
+
+    /// Seed of the random draws that shape results (the propagation spread): the same seed
+    /// and the same order of changes give the same propagations.
+    #[arg(long, value_name = "N", default_value_t = ec2_dns_sim::config::DEFAULT_SEED)]
+    seed: u64,
 
     /// Simulated clock = real clock + SECS (may be negative, e.g. --clock-skew=-900).
     #[arg(long, value_name = "SECS", allow_hyphen_values = true)]
@@ -224,8 +232,9 @@ impl Args {
         config.ec2.instances = self.instances.clone();
         config.route53.stack = self.route53_stack;
         let r53 = &mut config.route53;
-        if let Some(p) = self.propagation {
-            r53.propagation = p;
+        if let Some((min, max)) = self.propagation {
+            r53.propagation = min;
+            r53.propagation_max = max;
         }
         r53.clock_skew_secs = self.clock_skew.unwrap_or(0);
         if self.refuse_aws3 {
@@ -242,6 +251,7 @@ impl Args {
             });
         }
         config.faults = self.faults.clone();
+        config.seed = self.seed;
         config.validate()?;
         Ok(config)
     }
@@ -365,12 +375,18 @@ fn parse_secs(s: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("{s:?} is not a number of seconds"))
 }
 
-fn parse_propagation(s: &str) -> Result<Duration, String> {
+fn parse_propagation(s: &str) -> Result<(Duration, Option<Duration>), String> {
     if s == "never" {
-        Ok(ec2_dns_sim::Propagation::Never)
-    } else {
-        parse_secs(s)
+        return Ok((ec2_dns_sim::Propagation::Never, None));
     }
+    let Some((min, max)) = s.split_once("..") else {
+        return Ok((parse_secs(s)?, None));
+    };
+    let (min, max) = (parse_secs(min)?, parse_secs(max)?);
+    if max < min {
+        return Err(format!("{s:?}: the maximum is shorter than the minimum"));
+    }
+    Ok((min, Some(max)))
 }
 
 fn parse_rate_limit(s: &str) -> Result<RateLimit, String> {
@@ -517,6 +533,41 @@ mod tests {
     }
 
     #[test]
+    fn propagation_takes_seconds_a_spread_or_never_and_the_seed_defaults() {
+        let config = |p: &str| {
+            Args::try_parse_from(["ec2-dns-sim", "--propagation", p])
+                .unwrap()
+                .to_config()
+                .unwrap()
+        };
+        let c = config("5..60");
+        assert_eq!(c.route53.propagation, Duration::from_secs(5));
+        assert_eq!(c.route53.propagation_max, Some(Duration::from_secs(60)));
+        assert_eq!(c.seed, ec2_dns_sim::config::DEFAULT_SEED);
+        let c = config("0.5..0.5");
+        assert_eq!(
+            (c.route53.propagation, c.route53.propagation_max),
+            (Duration::from_millis(500), Some(Duration::from_millis(500)))
+        );
+        let c = config("2.5");
+        assert_eq!(
+            (c.route53.propagation, c.route53.propagation_max),
+            (Duration::from_millis(2500), None)
+        );
+        let c = config("never");
+        assert_eq!(
+            (c.route53.propagation, c.route53.propagation_max),
+            (ec2_dns_sim::Propagation::Never, None)
+        );
+        let c = Args::try_parse_from(["ec2-dns-sim", "--seed", "7"])
+            .unwrap()
+            .to_config()
+            .unwrap();
+        assert_eq!(c.seed, 7);
+        assert_eq!(c.route53.propagation_max, None);
+    }
+
+    #[test]
     fn rejects_bad_values() {
         for bad in [
             vec!["--zone", "nozone"],
@@ -526,6 +577,12 @@ mod tests {
             vec!["--imds-tokens", "sometimes"],
             vec!["--token-put", "maybe"],
             vec!["--propagation", "later"],
+            vec!["--propagation", "60..5"],
+            vec!["--propagation", "5.."],
+            vec!["--propagation", "..60"],
+            vec!["--propagation", "5..never"],
+            vec!["--propagation", "-1..5"],
+            vec!["--seed", "-1"],
             vec!["--rate-limit", "50"],
             vec!["--rate-limit", "1.5,2"],
             vec!["--fault", "route53:teapot"],

@@ -48,6 +48,10 @@ pub const ACCOUNT_ID: &str = "123456789012";
 pub const DEFAULT_CREDENTIALS_LIFETIME: Duration = Duration::from_secs(6 * 3600);
 /// GetChange answers PENDING this long after a change, then INSYNC.
 pub const DEFAULT_PROPAGATION: Duration = Duration::from_secs(2);
+/// The seed of the simulator's random draws that shape results (each
+/// change's propagation under [`Route53Config::propagation_max`]), so that
+/// two runs with the same configuration draw the same sequence.
+pub const DEFAULT_SEED: u64 = 20_261_123;
 /// How many requests [`crate::Sim::requests`] keeps (oldest dropped first).
 pub const DEFAULT_REQUEST_LOG_LIMIT: usize = 200_000;
 /// The largest fleet: fleet hostnames encode `n` in two octets.
@@ -66,6 +70,10 @@ pub struct SimConfig {
     pub sts: StsConfig,
     /// EC2 (DescribeInstances), served on the Route 53 listener.
     pub ec2: Ec2Config,
+    /// Seeds the random draws that shape results: the n-th change accepted
+    /// gets the n-th propagation drawn (see [`Route53Config::propagation_max`]).
+    /// Ids, tokens and keys stay random.
+    pub seed: u64,
 }
 
 /// The simulated STS: `POST /` on the Route 53 listener, SigV4 service `sts`.
@@ -200,6 +208,7 @@ impl Default for SimConfig {
             request_log_limit: DEFAULT_REQUEST_LOG_LIMIT,
             sts: StsConfig::default(),
             ec2: Ec2Config::default(),
+            seed: DEFAULT_SEED,
         }
     }
 }
@@ -452,7 +461,13 @@ pub struct Route53Config {
     /// without an entry may use every zone.
     pub zone_access: Vec<ZoneAccess>,
     /// How long GetChange answers PENDING; [`Propagation::Never`] = forever.
+    /// With [`Route53Config::propagation_max`], the shortest propagation.
     pub propagation: Duration,
+    /// `Some(max)`: a spread. Each change draws its own propagation,
+    /// uniformly in `[propagation, max]`, when it is accepted (from
+    /// [`SimConfig::seed`]); see it with [`crate::Sim::changes`]. `None`
+    /// (the default): every change takes `propagation`.
+    pub propagation_max: Option<Duration>,
     /// Off by default.
     pub rate_limit: Option<RateLimit>,
     /// Simulated clock = real clock + this many seconds. Used for the
@@ -484,6 +499,7 @@ impl Default for Route53Config {
             deny: Vec::new(),
             zone_access: Vec::new(),
             propagation: DEFAULT_PROPAGATION,
+            propagation_max: None,
             rate_limit: None,
             clock_skew_secs: 0,
             tls: None,
@@ -510,6 +526,8 @@ pub enum ConfigError {
     },
     #[error("rate limit: {0}")]
     BadRateLimit(String),
+    #[error("propagation spread: {0}")]
+    BadPropagation(String),
     #[error("credentials lifetime must be at least one second")]
     BadLifetime,
     #[error("spot action time {0:?} is not an RFC 3339 time such as 2026-11-29T08:22:00Z")]
@@ -587,6 +605,19 @@ impl SimConfig {
         if let Some(limit) = &self.route53.rate_limit {
             limit.validate().map_err(ConfigError::BadRateLimit)?;
         }
+        if let Some(max) = self.route53.propagation_max {
+            let min = self.route53.propagation;
+            let bad = |reason: &str| Err(ConfigError::BadPropagation(reason.to_owned()));
+            if min == Propagation::Never || max == Propagation::Never {
+                return bad("a spread needs two finite durations (never is not one)");
+            }
+            if max < min {
+                return bad("the maximum is shorter than the minimum");
+            }
+            if u64::try_from(max.as_nanos()).is_err() {
+                return bad("the maximum is too long");
+            }
+        }
         Ok(())
     }
 }
@@ -624,6 +655,35 @@ mod tests {
             config.validate(),
             Err(ConfigError::BadZone { .. })
         ));
+    }
+
+    #[test]
+    fn a_propagation_spread_must_be_an_interval() {
+        let spread = |min: Duration, max: Duration| SimConfig {
+            route53: Route53Config {
+                propagation: min,
+                propagation_max: Some(max),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let s = Duration::from_secs;
+        spread(s(5), s(60)).validate().unwrap();
+        spread(s(5), s(5)).validate().unwrap();
+        for (min, max) in [
+            (s(60), s(5)),
+            (s(5), Propagation::Never),
+            (Propagation::Never, Propagation::Never),
+            (s(0), s(u64::MAX / 2)),
+        ] {
+            assert!(
+                matches!(
+                    spread(min, max).validate(),
+                    Err(ConfigError::BadPropagation(_))
+                ),
+                "{min:?}..{max:?}"
+            );
+        }
     }
 
     #[test]

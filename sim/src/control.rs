@@ -7,6 +7,7 @@
 //! | `GET /_sim/zones` | every zone and its records |
 //! | `GET /_sim/stats` | [`crate::Stats`] |
 //! | `GET /_sim/requests` | the request log (`elapsed_ms` since start instead of an `Instant`) |
+//! | `GET /_sim/changes` | every change accepted, oldest first: `id`, `zone_id`, `submitted_at`, `submitted_ms` (when applied, on the request log's `elapsed_ms` clock), `propagation_ms` and `insync_ms` (`null`: never INSYNC), `status` now, `comment`, `records` (`action`, `name`, `type`) |
 //! | `GET /_sim/faults` | faults still queued |
 //! | `POST /_sim/fault` | queue a fault: JSON or the text syntax of [`crate::faults`] |
 //! | `PUT /_sim/metadata/<path>` | set a metadata value (body = value) |
@@ -47,6 +48,24 @@ struct RequestLogJson<'a> {
     error_code: Option<&'a str>,
     had_security_token: bool,
     elapsed_ms: u64,
+}
+
+/// One accepted change as JSON; times in whole milliseconds since start.
+#[derive(Debug, Serialize)]
+struct ChangeJson<'a> {
+    id: &'a str,
+    zone_id: &'a str,
+    submitted_at: &'a str,
+    submitted_ms: u64,
+    propagation_ms: Option<u64>,
+    insync_ms: Option<u64>,
+    status: &'static str,
+    comment: Option<&'a str>,
+    records: &'a [crate::route53::ChangedRecord],
+}
+
+fn millis(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 #[derive(Debug, Serialize)]
@@ -119,6 +138,31 @@ pub(crate) async fn handle(
                         r.at.saturating_duration_since(state.started).as_millis(),
                     )
                     .unwrap_or(u64::MAX),
+                })
+                .collect();
+            json(200, &entries)
+        }
+        ("GET", "changes") => {
+            let changes = state.route53.changes();
+            let now = std::time::Instant::now();
+            let since_start =
+                |t: std::time::Instant| millis(t.saturating_duration_since(state.started));
+            let entries: Vec<ChangeJson<'_>> = changes
+                .iter()
+                .map(|c| ChangeJson {
+                    id: &c.id,
+                    zone_id: &c.zone_id,
+                    submitted_at: &c.submitted_at,
+                    submitted_ms: since_start(c.at),
+                    propagation_ms: c.insync_at().map(|_| millis(c.propagation)),
+                    insync_ms: c.insync_at().map(since_start),
+                    status: if c.is_insync_at(now) {
+                        "INSYNC"
+                    } else {
+                        "PENDING"
+                    },
+                    comment: c.comment.as_deref(),
+                    records: &c.records,
                 })
                 .collect();
             json(200, &entries)

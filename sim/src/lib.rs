@@ -6,7 +6,8 @@
 //!
 //! Start one with [`Sim::start`]; point the updater at [`Sim::imds_url`] and
 //! [`Sim::route53_url`]; inspect or alter what it holds with [`Sim::record`],
-//! [`Sim::put_record`], [`Sim::requests`], [`Sim::inject`], [`Sim::stats`].
+//! [`Sim::put_record`], [`Sim::requests`], [`Sim::changes`], [`Sim::inject`],
+//! [`Sim::stats`].
 //! Every protocol fact it imitates is in the repository's `docs/PROTOCOL.md`.
 //!
 //! # Module map
@@ -68,4 +69,5 @@ pub use log::{AuthScheme, RequestLog, Service, Stats};
 pub use ratelimit::RateLimit;
 pub use record::{AliasTarget, RecordSet};
 pub use route53::operation::Operation;
+pub use route53::{ChangedRecord, SubmittedChange};
 pub use sim::Sim;

@@ -277,6 +277,13 @@ impl Sim {
         self.state.recorder.requests()
     }
 
+    /// Every change batch accepted so far, oldest first, with the
+    /// propagation each one got (drawn per change with a spread,
+    /// [`crate::Route53Config::propagation_max`]).
+    pub fn changes(&self) -> Vec<crate::SubmittedChange> {
+        self.state.route53.changes()
+    }
+
     /// Sets a metadata path of the main instance (`public-hostname`, or
     /// `/latest/meta-data/public-hostname`), or removes it (`None` → 404).
     pub fn set_metadata(&self, path: &str, value: Option<&str>) {

@@ -44,7 +44,7 @@ impl State {
             faults,
             keys: KeyStore::new(&config.route53.static_keys),
             imds: ImdsState::new(&config.imds),
-            route53: Route53State::new(&config.route53),
+            route53: Route53State::new(&config.route53, config.seed),
             ec2: crate::query::Ec2State::new(&config.ec2.instances),
             started: Instant::now(),
             config,

@@ -28,22 +28,77 @@ use hyper::body::Incoming;
 use operation::{Operation, Route};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use zone::Zone;
 
-/// A submitted change batch, for GetChange.
-#[derive(Debug, Clone)]
-pub(crate) struct ChangeRecord {
-    pub(crate) submitted_at: String,
-    pub(crate) at: Instant,
-    pub(crate) comment: Option<String>,
+/// A change batch Route 53 accepted, as GetChange and
+/// [`crate::Sim::changes`] see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmittedChange {
+    /// Without the `/change/` prefix, e.g. `C0123456789ABCDEFGHIJ`.
+    pub id: String,
+    pub zone_id: String,
+    /// `SubmittedAt` as answered: the simulated clock, RFC 3339 with milliseconds.
+    pub submitted_at: String,
+    /// When the batch was applied.
+    pub at: Instant,
+    /// How long after `at` GetChange starts answering INSYNC
+    /// ([`crate::Propagation::Never`]: never); drawn per change with a
+    /// spread ([`crate::Route53Config::propagation_max`]).
+    pub propagation: Duration,
+    pub comment: Option<String>,
+    /// The batch's changes, in order.
+    pub records: Vec<ChangedRecord>,
+}
+
+impl SubmittedChange {
+    /// When GetChange starts answering INSYNC; `None`: never.
+    pub fn insync_at(&self) -> Option<Instant> {
+        if self.propagation == crate::Propagation::Never {
+            return None;
+        }
+        self.at.checked_add(self.propagation)
+    }
+
+    /// Whether GetChange answers INSYNC at `now`.
+    pub fn is_insync_at(&self, now: Instant) -> bool {
+        self.insync_at().is_some_and(|t| now >= t)
+    }
+}
+
+/// One `<Change>` of a [`SubmittedChange`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ChangedRecord {
+    /// `CREATE`, `DELETE` or `UPSERT`.
+    pub action: String,
+    /// Normalised: lowercase, with the trailing dot.
+    pub name: String,
+    #[serde(rename = "type")]
+    pub rtype: String,
 }
 
 /// The zones and the changes made to them.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Store {
     pub(crate) zones: BTreeMap<String, Zone>,
-    pub(crate) changes: HashMap<String, ChangeRecord>,
+    pub(crate) changes: HashMap<String, SubmittedChange>,
+    /// Draws each change's propagation under a spread; seeded from
+    /// [`crate::SimConfig::seed`] and used under this lock, so the n-th
+    /// change accepted gets the n-th draw.
+    pub(crate) rng: fastrand::Rng,
+}
+
+impl Store {
+    /// The propagation of the next change accepted: `min`, or a uniform
+    /// draw in `[min, max]` with a spread.
+    pub(crate) fn draw_propagation(&mut self, min: Duration, max: Option<Duration>) -> Duration {
+        let Some(max) = max.filter(|max| *max > min) else {
+            return min;
+        };
+        // Validation keeps both below u64::MAX nanoseconds.
+        let nanos = |d: Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        Duration::from_nanos(self.rng.u64(nanos(min)..=nanos(max)))
+    }
 }
 
 #[derive(Debug)]
@@ -59,7 +114,7 @@ pub(crate) struct Route53State {
 pub(crate) const MAX_SIGNATURES_KEPT: usize = 10_000;
 
 impl Route53State {
-    pub(crate) fn new(config: &Route53Config) -> Self {
+    pub(crate) fn new(config: &Route53Config, seed: u64) -> Self {
         let zones = config
             .zones
             .iter()
@@ -74,10 +129,69 @@ impl Route53State {
             store: Mutex::new(Store {
                 zones,
                 changes: HashMap::new(),
+                rng: fastrand::Rng::with_seed(seed),
             }),
             limiter: config.rate_limit.as_ref().map(RateLimiter::new),
             signatures: Mutex::new(VecDeque::new()),
         }
+    }
+}
+
+impl Route53State {
+    /// Every change accepted, oldest first.
+    pub(crate) fn changes(&self) -> Vec<SubmittedChange> {
+        let mut all: Vec<SubmittedChange> = lock(&self.store).changes.values().cloned().collect();
+        all.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
+        all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store(seed: u64) -> Store {
+        Store {
+            zones: BTreeMap::new(),
+            changes: HashMap::new(),
+            rng: fastrand::Rng::with_seed(seed),
+        }
+    }
+
+    #[test]
+    fn propagation_draws_stay_in_range_spread_out_and_follow_the_seed() {
+        let (min, max) = (Duration::from_secs(5), Duration::from_secs(60));
+        let mut s = store(1);
+        let draws: Vec<Duration> = (0..2000)
+            .map(|_| s.draw_propagation(min, Some(max)))
+            .collect();
+        assert!(draws.iter().all(|d| (min..=max).contains(d)));
+        // Uniform: every fifth of the range gets a share (400 expected each).
+        for k in 0..5 {
+            let lo = min + (max - min) * k / 5;
+            let hi = min + (max - min) * (k + 1) / 5;
+            let n = draws.iter().filter(|d| (lo..hi).contains(*d)).count();
+            assert!((300..=500).contains(&n), "fifth {k}: {n}");
+        }
+        let mut again = store(1);
+        let repeat: Vec<Duration> = (0..2000)
+            .map(|_| again.draw_propagation(min, Some(max)))
+            .collect();
+        assert_eq!(draws, repeat);
+        let mut other = store(2);
+        assert_ne!(
+            draws[..10],
+            [0; 10].map(|_| other.draw_propagation(min, Some(max)))
+        );
+        // No spread (or an empty one): the minimum, and no draw is used.
+        let mut s = store(1);
+        assert_eq!(s.draw_propagation(min, None), min);
+        assert_eq!(s.draw_propagation(min, Some(min)), min);
+        assert_eq!(
+            s.draw_propagation(crate::Propagation::Never, None),
+            crate::Propagation::Never
+        );
+        assert_eq!(s.draw_propagation(min, Some(max)), draws[0]);
     }
 }
 

@@ -3,10 +3,10 @@
 //! ListHostedZonesByName. Each returns the XML body of a 200 answer or an
 //! [`ApiError`].
 
-use super::ChangeRecord;
 use super::error::ApiError;
 use super::xml::{self, ChangeInfo, RECORD_TYPES, ZoneSummary};
 use super::zone::reversed_labels;
+use super::{ChangedRecord, SubmittedChange};
 use crate::http::{query_param, random_upper};
 use crate::log::lock;
 use crate::record::normalize_name;
@@ -101,6 +101,7 @@ pub(crate) fn change_resource_record_sets(
     }
     let id = format!("C{}", random_upper(20));
     let submitted_at = state.clock.rfc3339_millis();
+    let config = &state.config.route53;
     {
         let mut store = lock(&state.route53.store);
         let zone = store
@@ -109,12 +110,26 @@ pub(crate) fn change_resource_record_sets(
             .ok_or_else(|| ApiError::no_such_hosted_zone(zone_id))?;
         zone.apply(&batch.changes)
             .map_err(ApiError::invalid_change_batch)?;
+        let propagation = store.draw_propagation(config.propagation, config.propagation_max);
+        let records = batch
+            .changes
+            .iter()
+            .map(|c| ChangedRecord {
+                action: c.action.name().to_owned(),
+                name: normalize_name(&c.set.name).unwrap_or_else(|| c.set.name.to_lowercase()),
+                rtype: c.set.rtype.clone(),
+            })
+            .collect();
         store.changes.insert(
             id.clone(),
-            ChangeRecord {
+            SubmittedChange {
+                id: id.clone(),
+                zone_id: zone_id.to_owned(),
                 submitted_at: submitted_at.clone(),
                 at: Instant::now(),
+                propagation,
                 comment: batch.comment.clone(),
+                records,
             },
         );
     }
@@ -139,12 +154,12 @@ pub(crate) fn change_resource_record_sets(
 }
 
 pub(crate) fn get_change(state: &State, change_id: &str) -> Result<String, ApiError> {
-    let record = lock(&state.route53.store)
+    let store = lock(&state.route53.store);
+    let record = store
         .changes
         .get(change_id)
-        .cloned()
         .ok_or_else(|| ApiError::no_such_change(change_id))?;
-    let status = if record.at.elapsed() >= state.config.route53.propagation {
+    let status = if record.is_insync_at(Instant::now()) {
         "INSYNC"
     } else {
         "PENDING"

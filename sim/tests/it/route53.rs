@@ -852,3 +852,196 @@ async fn control_api() {
     );
     assert_eq!(requests[0]["service"], "Imds");
 }
+
+fn spread(seed: u64) -> SimConfig {
+    SimConfig {
+        route53: Route53Config {
+            propagation: Duration::from_millis(800),
+            propagation_max: Some(Duration::from_millis(1600)),
+            ..Default::default()
+        },
+        seed,
+        ..Default::default()
+    }
+}
+
+/// Submits one UPSERT per name; the change ids, in order.
+async fn upserts(
+    client: &reqwest::Client,
+    sim: &ec2_dns_sim::Sim,
+    names: &[String],
+) -> Vec<String> {
+    let path = format!("{}/", rrset_path(ZONE));
+    let mut ids = Vec::new();
+    for name in names {
+        let body = change_body("UPSERT", name, "CNAME", 60, "target.example.net");
+        let change = signed(
+            client,
+            sim,
+            Scheme::SigV4,
+            &static_creds(),
+            "POST",
+            &path,
+            "",
+            &body,
+        )
+        .await;
+        assert_eq!(change.status, 200, "{}", change.body);
+        ids.push(
+            change
+                .tag("Id")
+                .unwrap()
+                .trim_start_matches("/change/")
+                .to_owned(),
+        );
+    }
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_propagation_spread_draws_per_change_and_insync_follows_the_draw() {
+    let sim = start(spread(7)).await;
+    let client = client();
+    let names: Vec<String> = (0..6).map(|i| format!("s{i}.example.com.")).collect();
+    let ids = upserts(&client, &sim, &names).await;
+
+    let changes = sim.changes();
+    assert_eq!(
+        changes.iter().map(|c| &c.id).collect::<Vec<_>>(),
+        ids.iter().collect::<Vec<_>>()
+    );
+    let (min, max) = (Duration::from_millis(800), Duration::from_millis(1600));
+    for (c, name) in changes.iter().zip(&names) {
+        assert!((min..=max).contains(&c.propagation), "{:?}", c.propagation);
+        assert_eq!(c.zone_id, ZONE);
+        assert_eq!(c.comment.as_deref(), Some("test"));
+        assert_eq!(
+            c.records,
+            [ec2_dns_sim::ChangedRecord {
+                action: "UPSERT".into(),
+                name: name.clone(),
+                rtype: "CNAME".into(),
+            }]
+        );
+    }
+    let mut distinct: Vec<Duration> = changes.iter().map(|c| c.propagation).collect();
+    distinct.dedup();
+    assert!(distinct.len() > 1, "every change drew the same propagation");
+
+    // The same seed and order give the same draws; another seed others.
+    for (seed, same) in [(7, true), (8, false)] {
+        let other = start(spread(seed)).await;
+        upserts(&client, &other, &names).await;
+        let draws: Vec<Duration> = other.changes().iter().map(|c| c.propagation).collect();
+        let mine: Vec<Duration> = changes.iter().map(|c| c.propagation).collect();
+        assert_eq!(draws == mine, same, "seed {seed}: {draws:?} vs {mine:?}");
+    }
+
+    // GetChange turns INSYNC at the drawn moment: PENDING whenever the
+    // answer came before it, INSYNC whenever the request left after it.
+    let slowest = changes.iter().max_by_key(|c| c.propagation).unwrap();
+    let insync_at = slowest.insync_at().unwrap();
+    let path = format!("/2013-04-01/change/{}", slowest.id);
+    let creds = static_creds();
+    let mut checked = (false, false);
+    for target in [
+        insync_at - Duration::from_millis(300),
+        insync_at + Duration::from_millis(20),
+    ] {
+        tokio::time::sleep_until(target.into()).await;
+        let sent = std::time::Instant::now();
+        let get = signed(&client, &sim, Scheme::SigV4, &creds, "GET", &path, "", "").await;
+        let answered = std::time::Instant::now();
+        assert_eq!(get.status, 200, "{}", get.body);
+        if answered < insync_at {
+            assert_eq!(get.tag("Status"), Some("PENDING"));
+            checked.0 = true;
+        }
+        if sent >= insync_at {
+            assert_eq!(get.tag("Status"), Some("INSYNC"));
+            checked.1 = true;
+        }
+    }
+    assert!(checked.1, "the INSYNC side was not checked");
+    if !checked.0 {
+        eprintln!("note: the machine was too slow to check the PENDING side");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_control_api_lists_changes_on_the_request_log_clock() {
+    let sim = start(spread(3)).await;
+    let client = client();
+    let names: Vec<String> = (0..3).map(|i| format!("c{i}.example.com.")).collect();
+    let ids = upserts(&client, &sim, &names).await;
+    let listed: Vec<serde_json::Value> = client
+        .get(format!("{}/_sim/changes", sim.route53_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let requests: Vec<serde_json::Value> = client
+        .get(format!("{}/_sim/requests", sim.route53_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let posts: Vec<u64> = requests
+        .iter()
+        .filter(|r| r["operation"] == "ChangeResourceRecordSets" && r["status"] == 200)
+        .map(|r| r["elapsed_ms"].as_u64().unwrap())
+        .collect();
+    assert_eq!(listed.len(), 3);
+    assert_eq!(posts.len(), 3);
+    let changes = sim.changes();
+    for (((entry, id), change), post) in listed.iter().zip(&ids).zip(&changes).zip(&posts) {
+        assert_eq!(entry["id"], id.as_str());
+        assert_eq!(entry["zone_id"], ZONE);
+        assert_eq!(entry["submitted_at"], change.submitted_at.as_str());
+        let submitted = entry["submitted_ms"].as_u64().unwrap();
+        // Applied after the request arrived, well within a second.
+        assert!(
+            (*post..*post + 1000).contains(&submitted),
+            "{post} {submitted}"
+        );
+        let propagation = entry["propagation_ms"].as_u64().unwrap();
+        assert_eq!(u128::from(propagation), change.propagation.as_millis());
+        assert!((800..=1600).contains(&propagation));
+        let insync = entry["insync_ms"].as_u64().unwrap();
+        assert!((submitted + propagation..=submitted + propagation + 1).contains(&insync));
+        assert_eq!(entry["records"][0]["action"], "UPSERT");
+        assert_eq!(entry["records"][0]["type"], "CNAME");
+        assert_eq!(entry["comment"], "test");
+        assert!(entry["status"] == "PENDING" || entry["status"] == "INSYNC");
+    }
+    for (entry, name) in listed.iter().zip(&names) {
+        assert_eq!(entry["records"][0]["name"], name.as_str());
+    }
+
+    // Never INSYNC: null times, PENDING.
+    let never = start(SimConfig {
+        route53: Route53Config {
+            propagation: ec2_dns_sim::Propagation::Never,
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .await;
+    upserts(&client, &never, &names[..1]).await;
+    let listed: Vec<serde_json::Value> = client
+        .get(format!("{}/_sim/changes", never.route53_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0]["propagation_ms"].is_null());
+    assert!(listed[0]["insync_ms"].is_null());
+    assert_eq!(listed[0]["status"], "PENDING");
+}

@@ -102,7 +102,7 @@ pub(crate) fn change_resource_record_sets(
     let id = format!("C{}", random_upper(20));
     let submitted_at = state.clock.rfc3339_millis();
     let config = &state.config.route53;
-    {
+    let propagation = {
         let mut store = lock(&state.route53.store);
         let zone = store
             .zones
@@ -132,17 +132,18 @@ pub(crate) fn change_resource_record_sets(
                 records,
             },
         );
-    }
+        propagation
+    };
     state.recorder.count(|s| s.changes_applied += 1);
     tracing::debug!(zone = zone_id, change = %id, changes = batch.changes.len(), "change applied");
     Ok(xml::change_info_response(
         "ChangeResourceRecordSetsResponse",
         &ChangeInfo {
             id: &id,
-            // Route 53 always answers PENDING; a simulator configured with
-            // no propagation says INSYNC at once, so tests that are not
-            // about the wait need no GetChange.
-            status: if state.config.route53.propagation.is_zero() {
+            // Route 53 always answers PENDING; a change with no propagation
+            // is INSYNC at once here, so tests that are not about the wait
+            // need no GetChange.
+            status: if propagation.is_zero() {
                 "INSYNC"
             } else {
                 "PENDING"

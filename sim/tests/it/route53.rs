@@ -20,6 +20,41 @@ fn quick() -> SimConfig {
     }
 }
 
+/// With no propagation the change answer itself says INSYNC (Route 53
+/// always says PENDING): clients' tests that are not about the wait need no
+/// GetChange.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_without_propagation_is_insync_in_its_answer() {
+    for (propagation, status) in [
+        (Duration::ZERO, "INSYNC"),
+        (Duration::from_secs(5), "PENDING"),
+    ] {
+        let sim = start(SimConfig {
+            route53: Route53Config {
+                propagation,
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .await;
+        let body = change_body("UPSERT", "web.example.com.", "CNAME", 60, "a.example.net");
+        let path = format!("{}/", rrset_path(ZONE));
+        let change = signed(
+            &client(),
+            &sim,
+            Scheme::SigV4,
+            &static_creds(),
+            "POST",
+            &path,
+            "",
+            &body,
+        )
+        .await;
+        assert_eq!(change.status, 200, "{}", change.body);
+        assert_eq!(change.tag("Status"), Some(status), "{propagation:?}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn list_change_getchange_round_trip_with_both_schemes() {
     let sim = start(quick()).await;

@@ -407,9 +407,14 @@ impl AwsClient {
             );
             debug!(%op, ?action, failure = %failure, "Route 53 call failed");
             match action {
-                Action::SlowDown => {
-                    self.counters.throttled.fetch_add(1, Ordering::Relaxed);
-                    let delay = self.pacer.throttled(tokio::time::Instant::now());
+                Action::SlowDown | Action::Backoff => {
+                    let (delay, what) = if action == Action::SlowDown {
+                        self.counters.throttled.fetch_add(1, Ordering::Relaxed);
+                        let delay = self.pacer.throttled(tokio::time::Instant::now());
+                        (delay, "Route 53 throttled the account; slowing down")
+                    } else {
+                        (backoff.next_delay(), "Route 53 call failed, retrying")
+                    };
                     if deadline.expired() {
                         return Err(self.gave_up(op, attempts, started, failure, not_valid_yet));
                     }
@@ -419,24 +424,7 @@ impl AwsClient {
                         attempt = attempts,
                         sleep_ms = delay.as_millis() as u64,
                         error = %failure,
-                        "Route 53 throttled the account; slowing down"
-                    );
-                    if !deadline.sleep(delay).await {
-                        return Err(self.gave_up(op, attempts, started, failure, not_valid_yet));
-                    }
-                }
-                Action::Backoff => {
-                    let delay = backoff.next_delay();
-                    if deadline.expired() {
-                        return Err(self.gave_up(op, attempts, started, failure, not_valid_yet));
-                    }
-                    self.counters.retries.fetch_add(1, Ordering::Relaxed);
-                    warn!(
-                        %op,
-                        attempt = attempts,
-                        sleep_ms = delay.as_millis() as u64,
-                        error = %failure,
-                        "Route 53 call failed, retrying"
+                        "{what}"
                     );
                     if !deadline.sleep(delay).await {
                         return Err(self.gave_up(op, attempts, started, failure, not_valid_yet));

@@ -241,7 +241,14 @@ pub(crate) fn decide_update(
                 return Decision::Unchanged;
             }
             if conflicting.is_empty() {
-                return Decision::Write(vec![change(ChangeAction::Upsert, desired)]);
+                // An empty name: CREATE, which fails instead of overwriting
+                // a set someone made since the listing (the run reads again),
+                // and costs one change unit where an UPSERT costs two.
+                let action = match same {
+                    Some(_) => ChangeAction::Upsert,
+                    None => ChangeAction::Create,
+                };
+                return Decision::Write(vec![change(action, desired)]);
             }
             let mut changes: Vec<Change> = conflicting
                 .iter()
@@ -397,11 +404,13 @@ mod tests {
     }
 
     #[test]
-    fn overwrite_upserts_or_leaves_alone() {
+    fn overwrite_creates_upserts_or_leaves_alone() {
         let want = set("CNAME", 60, "new.example.net");
+        // An empty name: CREATE (refused, not overwritten, if someone made
+        // the set since the listing).
         assert_eq!(
             decide_update(&want, &observed(&[], None), OnConflict::Overwrite, ME),
-            Decision::Write(vec![change(Upsert, &want)])
+            Decision::Write(vec![change(Create, &want)])
         );
         assert_eq!(
             decide_update(
@@ -446,7 +455,7 @@ mod tests {
                 OnConflict::Overwrite,
                 ME
             )),
-            vec![(Upsert, "A".into())]
+            vec![(Create, "A".into())]
         );
     }
 
@@ -583,7 +592,7 @@ mod tests {
         let aaaa = set("AAAA", 60, "2001:db8::1");
         assert_eq!(
             choose_update(&[want, aaaa.clone()], &o, OnConflict::Overwrite, ME),
-            (1, Decision::Write(vec![change(Upsert, &aaaa)]))
+            (1, Decision::Write(vec![change(Create, &aaaa)]))
         );
         assert!(matches!(
             decide_delete(&set("A", 60, "192.0.2.1"), &o, OnConflict::Overwrite, ME),
@@ -650,11 +659,11 @@ mod tests {
                 change(Create, &cname)
             ])
         );
-        // An A beside a TXT: the TXT does not matter, the A is upserted.
+        // An A beside a TXT: the TXT does not matter, the A is created.
         let txt_only = observed(&[set("TXT", 300, "\"hello\"")], None);
         assert_eq!(
             decide_update(&a_new, &txt_only, OnConflict::Overwrite, ME),
-            Decision::Write(vec![change(Upsert, &a_new)])
+            Decision::Write(vec![change(Create, &a_new)])
         );
     }
 

@@ -81,7 +81,7 @@ async fn global_options_work_after_the_subcommand() {
         )
         .await;
     run.expect_code(0);
-    assert!(run.stdout.contains("action:  UPSERT"), "{}", run.stdout);
+    assert!(run.stdout.contains("action:  CREATE"), "{}", run.stdout);
     assert!(run.stderr.is_empty(), "-q hides info lines: {}", run.stderr);
 }
 

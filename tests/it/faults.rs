@@ -187,11 +187,11 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         test: "invalid_change_batch_is_sent_once",
-        fault: "HTTP 400 `InvalidChangeBatch` (an A record appears at the name between the read and the UPSERT)",
-        behaviour: "no retry; the error quotes Route 53",
+        fault: "HTTP 400 `InvalidChangeBatch` (an MX appears at the name between the read and the CREATE)",
+        behaviour: "the batch is not re-sent: the name is read again and planned under the same rules; the MX blocks the CNAME and the error names it",
         exit: 65,
         within_secs: 5,
-        typical: "1 ChangeResourceRecordSets",
+        typical: "1 ChangeResourceRecordSets, 2 listings",
     },
     Scenario {
         test: "access_denied_is_retried_twice_then_fails",
@@ -913,7 +913,7 @@ async fn a_route53_server_that_never_answers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_change_batch_is_sent_once() {
-    // The name is free when read; an A appears before the UPSERT arrives.
+    // The name is free when read; an MX appears before the CREATE arrives.
     let env = Env::start(with_faults(vec![fault(
         op(Operation::ChangeResourceRecordSets),
         FaultKind::Delay(Duration::from_millis(1500)),
@@ -931,14 +931,18 @@ async fn invalid_change_batch_is_sent_once() {
         }
         env.sim.put_record(
             ZONE,
-            RecordSet::new("web.example.com", "A", 60, vec!["192.0.2.10".to_owned()]),
+            RecordSet::new("web.example.com", "MX", 300, ["10 mail.example.net."]),
         );
     };
     let (run, ()) = tokio::join!(update(&env, &config), racer);
     Scenario::get("invalid_change_batch_is_sent_once").check(&run);
-    run.expect_stderr("InvalidChangeBatch");
+    run.expect_stderr("InvalidChangeBatch").expect_stderr("MX");
     assert_eq!(env.count(Operation::ChangeResourceRecordSets), 1);
+    assert_eq!(env.count(Operation::ListResourceRecordSets), 2);
     assert!(warnings(&run, "retrying").is_empty(), "{}", run.stderr);
+    // The MX stays; nothing of ours was written.
+    assert_eq!(env.cname("web.example.com"), None);
+    assert!(env.sim.record(ZONE, "web.example.com", "MX").is_some());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

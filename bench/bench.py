@@ -367,7 +367,11 @@ class Bystander:
     simulator's static key pair, retried as botocore's standard retry mode
     does: up to 3 attempts, sleeping uniform(0, 1) · 2^n s between them
     (n = 0, 1; capped at 20 s). Each logical request runs in its own thread,
-    so a slow one does not delay the next second's."""
+    so a slow one does not delay the next second's. Logical request k starts
+    at a random moment of second k: the fleet is launched on an even 0.1 s
+    grid and polls whole seconds after its changes, so a request on the
+    whole second would always meet the same updaters (its success rate then
+    swung between 58 % and 94 % from run to run)."""
 
     MAX_ATTEMPTS = 3
     MAX_BACKOFF = 20.0
@@ -404,7 +408,11 @@ class Bystander:
 
     def _schedule(self, t0):
         k = 0
-        while not self.stop.wait(max(0.0, t0 + k / BYSTANDER_RATE - time.monotonic())):
+        while True:
+            with self.lock:
+                at = t0 + (k + self.rng.random()) / BYSTANDER_RATE
+            if self.stop.wait(max(0.0, at - time.monotonic())):
+                break
             t = threading.Thread(target=self._logical, daemon=True)
             t.start()
             self.workers.append(t)
@@ -548,19 +556,29 @@ class Bench:
             return
         root = self.target / "bench-baseline"
         binary = root / "bin" / sha / "ec2-dns-updater"
-        if binary.exists():
+        # Built like the new client: together with the simulator when the
+        # revision has it, since cargo unifies the two packages' dependency
+        # features and so changes the updater binary (~40 KB bigger).
+        has_sim = subprocess.run(["git", "-C", str(REPO), "cat-file", "-e", f"{sha}:sim/Cargo.toml"],
+                                 stderr=subprocess.DEVNULL).returncode == 0
+        command = ["cargo", "build", "--release", "-p", "ec2-dns-updater"] + (
+            ["-p", "ec2-dns-sim"] if has_sim else [])
+        stamp = binary.parent / "build-command"
+        built = binary.exists() and stamp.exists() and stamp.read_text().strip() == " ".join(command)
+        info["build_command"] = " ".join(command)
+        if built:
             log(f"baseline: reusing {binary}")
         elif self.args.skip_build:
             info["note"] = f"--skip-build and no baseline built for {sha[:12]}: running the new client only"
             log("baseline: " + info["note"])
             return
         else:
-            self.build_baseline(sha, root, binary)
+            self.build_baseline(sha, root, binary, command)
         self.clients.insert(0, {"key": "baseline", "label": f"baseline ({sha[:12]})",
                                 "binary": binary, "commit": sha[:12]})
         info.update(used=True, commit=sha)
 
-    def build_baseline(self, sha, root, binary):
+    def build_baseline(self, sha, root, binary, command):
         src = root / "src"
         git = ["git", "-C", str(REPO)]
 
@@ -573,19 +591,19 @@ class Bench:
 
         drop_worktree()  # a leftover of an interrupted run
         root.mkdir(parents=True, exist_ok=True)
-        log(f"baseline: git worktree add --detach {src} {sha[:12]}; cargo build --release "
-            f"-p ec2-dns-updater (CARGO_TARGET_DIR={root / 'target'})")
+        log(f"baseline: git worktree add --detach {src} {sha[:12]}; {' '.join(command)} "
+            f"(CARGO_TARGET_DIR={root / 'target'})")
         t0 = time.monotonic()
         subprocess.run(git + ["worktree", "add", "--detach", str(src), sha], check=True,
                        stdout=subprocess.DEVNULL)
         try:
             env = dict(os.environ, CARGO_TARGET_DIR=str(root / "target"))
-            subprocess.run(["cargo", "build", "--release", "-p", "ec2-dns-updater"],
-                           cwd=src, env=env, check=True)
+            subprocess.run(command, cwd=src, env=env, check=True)
             binary.parent.mkdir(parents=True, exist_ok=True)
             tmp = binary.with_suffix(".tmp")
             shutil.copy2(root / "target" / "release" / "ec2-dns-updater", tmp)
             os.replace(tmp, binary)
+            (binary.parent / "build-command").write_text(" ".join(command) + "\n")
         finally:
             drop_worktree()
         self.results["baseline"]["build_seconds"] = round(time.monotonic() - t0, 1)
@@ -1479,7 +1497,7 @@ def main():
         b.setup_cli()
         b.machine()
         log(f"clients: {', '.join(c['label'] for c in b.clients)}; estimated time once built: "
-            f"{b.estimate(sections) / 60:.0f} min")
+            f"{b.estimate(sections) / 60:.1f} min")
         times = b.results.setdefault("section_seconds", {})
 
         def section(name, *steps):

@@ -3,16 +3,23 @@
 
 One command runs everything and prints tables (Markdown):
 
-    python3 bench/bench.py            # full run (about 10 minutes on 2 cores, once built)
-    python3 bench/bench.py --quick    # CI-sized run (about 1.5 minutes once built)
+    python3 bench/bench.py            # full run (the estimate is printed at the start)
+    python3 bench/bench.py --quick    # CI-sized run (about 3.5 minutes once built)
+
+Two updater clients can run side by side: "new" (this checkout) and "baseline"
+(built from --baseline REV in a temporary git worktree; not in --quick runs).
 
 Sections (--only picks some):
   boot    one boot end to end: ec2-dns-updater vs a curl + AWS CLI boot script vs
           the same HTTP requests pre-signed and replayed by curl (the floor);
           wall time, CPU time, peak RSS; binary size and crate count
-  insync  time to INSYNC with propagation 1/5/20/60 s: updater vs the CLI waiter
+  insync  K updaters, propagation drawn per change in 5..60 s: how late each
+          client notices INSYNC, and its GetChange calls (--propagations adds
+          the old fixed-propagation table: updater vs the AWS CLI waiter)
   budget  Route 53 / IMDS requests per boot: first, unchanged and changed reboots
-  fleet   N updaters booting at once against one rate-limited account
+  fleet   N updaters booting within 10 s against one rate-limited account with
+          propagation 5..60 s and an unrelated client sending 1 request/s,
+          baseline and new one after the other
 
 Only the standard library is used. The AWS CLI is installed with pip into
 target/bench-venv. Every server is the simulator on 127.0.0.1; nothing leaves
@@ -26,6 +33,7 @@ import base64
 import email.utils
 import hashlib
 import hmac
+import http.client as httpclient
 import json
 import os
 import platform
@@ -47,8 +55,16 @@ AWSCLI_VERSION = "1.46.3"
 ZONE = "Z0123456789ABCDEFGHIJ"  # the simulator's default public zone, example.com.
 DEFAULT_HOSTNAME = "ec2-203-0-113-25.compute-1.amazonaws.com"
 FLEET_RATE_LIMIT = "50,10,100,10"  # account burst 50, refill 10/s; change bucket 100, 10/s
-FLEET_LAUNCH_WINDOW = 5.0  # seconds over which a fleet's processes are started
-INSYNC_STAGGER = 1.5  # seconds between the starts of the parallel INSYNC runs
+FLEET_LAUNCH_WINDOW = 10.0  # seconds over which a fleet's processes are started ("booting within 10 s")
+FLEET_PROPAGATION = "5..60"  # each change draws its own propagation, uniform in [5 s, 60 s]
+ACCOUNT_REFILL = 10.0  # requests/s: the account bucket's refill in FLEET_RATE_LIMIT
+INSYNC_STAGGER = 1.5  # seconds between the starts of the parallel fixed-propagation INSYNC runs
+INSYNC_PROPAGATION = "5..60"  # the INSYNC section's propagation spread
+INSYNC_SPACING = 1.0  # seconds between the INSYNC section's updater starts (per client)
+SIM_SEED = 20261123  # --seed for every simulator: the same propagation draws in every run
+DEFAULT_BASELINE = "686f013"  # "today's client": the last commit before the rate-limit-aware client
+BYSTANDER_NAME = "bystander.example.com."  # the unrelated client's ListResourceRecordSets name
+BYSTANDER_RATE = 1.0  # its logical requests per second
 REQUESTS_PER_FIRST_BOOT = 3  # ListResourceRecordSets, ChangeResourceRecordSets, GetChange
 
 
@@ -332,6 +348,129 @@ def aws3_https_headers(sim):
     }
 
 
+# Error codes botocore's standard retry mode retries (throttling and transient
+# errors), plus HTTP 429/5xx and connection errors (status 0 here).
+BOTOCORE_RETRYABLE = {
+    "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+    "TooManyRequestsException", "ProvisionedThroughputExceededException",
+    "TransactionInProgressException", "RequestLimitExceeded", "BandwidthLimitExceeded",
+    "LimitExceededException", "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
+    "EC2ThrottledException", "RequestTimeout", "RequestTimeoutException", "InternalError",
+    "InternalFailure", "ServiceUnavailable",
+}
+
+
+class Bystander:
+    """An unrelated client in the same account: one logical request per second
+    (ListResourceRecordSets of its own name, so the harness can tell its
+    requests apart in the simulator's log), signed AWS3-HTTPS with the
+    simulator's static key pair, retried as botocore's standard retry mode
+    does: up to 3 attempts, sleeping uniform(0, 1) · 2^n s between them
+    (n = 0, 1; capped at 20 s). Each logical request runs in its own thread,
+    so a slow one does not delay the next second's. Logical request k starts
+    at a random moment of second k: the fleet is launched on an even 0.1 s
+    grid and polls whole seconds after its changes, so a request on the
+    whole second would always meet the same updaters (its success rate then
+    swung between 58 % and 94 % from run to run)."""
+
+    MAX_ATTEMPTS = 3
+    MAX_BACKOFF = 20.0
+
+    def __init__(self, sim, seed):
+        assert sim.route53.startswith("http://127.0.0.1:"), sim.route53  # loopback only
+        self.port = int(sim.route53.rsplit(":", 1)[1])
+        self.key_id, self.secret = sim.key_id, sim.secret
+        self.path = (f"/2013-04-01/hostedzone/{ZONE}/rrset"
+                     f"?name={BYSTANDER_NAME}&type=TXT&maxitems=1")
+        self.rng = random.Random(seed)
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.outcomes = []  # per logical request: attempts used, succeeded, codes
+        self.workers = []
+        self.main = None
+
+    @staticmethod
+    def is_own(entry):
+        """Whether a simulator request-log entry is one of its requests."""
+        return BYSTANDER_NAME in entry.get("query", "")
+
+    def start(self, t0):
+        self.main = threading.Thread(target=self._schedule, args=(t0,), daemon=True)
+        self.main.start()
+
+    def finish(self):
+        """Stops starting logical requests and waits for those under way."""
+        self.stop.set()
+        if self.main:
+            self.main.join()
+        for t in self.workers:
+            t.join()
+
+    def _schedule(self, t0):
+        k = 0
+        while True:
+            with self.lock:
+                at = t0 + (k + self.rng.random()) / BYSTANDER_RATE
+            if self.stop.wait(max(0.0, at - time.monotonic())):
+                break
+            t = threading.Thread(target=self._logical, daemon=True)
+            t.start()
+            self.workers.append(t)
+            k += 1
+
+    def _attempt(self):
+        date = email.utils.formatdate(usegmt=True)
+        sig = base64.b64encode(
+            hmac.new(self.secret.encode(), date.encode(), hashlib.sha256).digest()).decode()
+        headers = {
+            "Date": date,
+            "X-Amzn-Authorization":
+                f"AWS3-HTTPS AWSAccessKeyId={self.key_id},Algorithm=HmacSHA256,Signature={sig}",
+        }
+        conn = httpclient.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            conn.request("GET", self.path, headers=headers)
+            resp = conn.getresponse()
+            body = resp.read()
+            m = re.search(rb"<Code>([^<]+)</Code>", body)
+            return resp.status, (m.group(1).decode() if m else None)
+        except (OSError, httpclient.HTTPException) as e:
+            return 0, type(e).__name__
+        finally:
+            conn.close()
+
+    def _logical(self):
+        codes = []
+        ok = False
+        for attempt in range(self.MAX_ATTEMPTS):
+            if attempt:
+                with self.lock:
+                    u = self.rng.random()
+                time.sleep(min(self.MAX_BACKOFF, u * 2 ** (attempt - 1)))
+            status, code = self._attempt()
+            codes.append(code or status)
+            if status == 200:
+                ok = True
+                break
+            if not (status == 0 or status == 429 or status >= 500 or code in BOTOCORE_RETRYABLE):
+                break
+        with self.lock:
+            self.outcomes.append({"attempts": len(codes), "ok": ok, "codes": codes})
+
+    def summary(self):
+        n = len(self.outcomes)
+        first = sum(1 for o in self.outcomes if o["ok"] and o["attempts"] == 1)
+        within = sum(1 for o in self.outcomes if o["ok"])
+        return {
+            "logical_requests": n,
+            "attempts": sum(o["attempts"] for o in self.outcomes),
+            "first_attempt_ok": first,
+            "ok_within_3": within,
+            "first_attempt_rate": first / n if n else float("nan"),
+            "within_3_rate": within / n if n else float("nan"),
+        }
+
+
 def updater_config(path, sim, name, imds_suffix="", wait=True, extra=""):
     path.write_text(
         f"""[[record]]
@@ -349,6 +488,16 @@ endpoint = "{sim.imds}{imds_suffix}"
     )
 
 
+def give_up_reason(message, rc):
+    """An updater's last error with what differs per instance (request ids,
+    counts, seconds) taken out, so that give-ups group by cause."""
+    if not message:
+        return f"exit {rc}"
+    text = re.sub(r",? *request id [0-9A-Za-z-]+", "", message)
+    text = re.sub(r"(?<!HTTP )(?<!Route )(?<![\w.])\d+(?:\.\d+)?", "N", text)
+    return f"exit {rc}: {text[:200]}"
+
+
 class Bench:
     def __init__(self, args):
         self.args = args
@@ -356,6 +505,7 @@ class Bench:
         target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
         if not target.is_absolute():
             target = REPO / target
+        self.target = target
         self.updater = target / "release" / "ec2-dns-updater"
         self.simbin = target / "release" / "ec2-dns-sim"
         self.venv = REPO / "target" / "bench-venv"
@@ -367,6 +517,8 @@ class Bench:
         self.sims = []
         self.bash = shutil.which("bash")
         self.curl = shutil.which("curl")
+        # The clients compared side by side; setup_clients() puts the baseline first.
+        self.clients = [{"key": "new", "label": "new", "binary": self.updater, "commit": None}]
 
     # -- setup --
 
@@ -380,6 +532,81 @@ class Bench:
             cwd=REPO, check=True,
         )
         self.results["build_seconds"] = round(time.monotonic() - t0, 1)
+
+    def setup_clients(self, sections):
+        """"new" is this checkout's updater; "baseline" ("today's client") is
+        --baseline REV, built once per commit in a temporary git worktree with
+        its own target directory, and kept as <target>/bench-baseline/bin/<commit>/."""
+        head = cmd_output(["git", "-C", str(REPO), "rev-parse", "--short=12", "HEAD"])
+        self.clients[0]["label"] = f"new ({head})"
+        self.clients[0]["commit"] = head
+        rev = self.args.baseline
+        info = {"rev": rev, "used": False}
+        self.results["baseline"] = info
+        if self.quick or rev in ("", "none") or not {"insync", "fleet"} & set(sections):
+            info["note"] = "not built: " + ("--quick runs the new client only" if self.quick
+                                            else "no section compares clients" if rev not in ("", "none")
+                                            else "--baseline none")
+            return
+        sha = cmd_output(["git", "-C", str(REPO), "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"])
+        if sha in ("", "n/a"):
+            info["note"] = (f"revision {rev} is not in this checkout (a shallow clone?): "
+                            "running the new client only")
+            log("baseline: " + info["note"])
+            return
+        root = self.target / "bench-baseline"
+        binary = root / "bin" / sha / "ec2-dns-updater"
+        # Built like the new client: together with the simulator when the
+        # revision has it, since cargo unifies the two packages' dependency
+        # features and so changes the updater binary (~40 KB bigger).
+        has_sim = subprocess.run(["git", "-C", str(REPO), "cat-file", "-e", f"{sha}:sim/Cargo.toml"],
+                                 stderr=subprocess.DEVNULL).returncode == 0
+        command = ["cargo", "build", "--release", "-p", "ec2-dns-updater"] + (
+            ["-p", "ec2-dns-sim"] if has_sim else [])
+        stamp = binary.parent / "build-command"
+        built = binary.exists() and stamp.exists() and stamp.read_text().strip() == " ".join(command)
+        info["build_command"] = " ".join(command)
+        if built:
+            log(f"baseline: reusing {binary}")
+        elif self.args.skip_build:
+            info["note"] = f"--skip-build and no baseline built for {sha[:12]}: running the new client only"
+            log("baseline: " + info["note"])
+            return
+        else:
+            self.build_baseline(sha, root, binary, command)
+        self.clients.insert(0, {"key": "baseline", "label": f"baseline ({sha[:12]})",
+                                "binary": binary, "commit": sha[:12]})
+        info.update(used=True, commit=sha)
+
+    def build_baseline(self, sha, root, binary, command):
+        src = root / "src"
+        git = ["git", "-C", str(REPO)]
+
+        def drop_worktree():
+            if src.exists():
+                subprocess.run(git + ["worktree", "remove", "--force", str(src)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                shutil.rmtree(src, ignore_errors=True)
+            subprocess.run(git + ["worktree", "prune"], check=False)
+
+        drop_worktree()  # a leftover of an interrupted run
+        root.mkdir(parents=True, exist_ok=True)
+        log(f"baseline: git worktree add --detach {src} {sha[:12]}; {' '.join(command)} "
+            f"(CARGO_TARGET_DIR={root / 'target'})")
+        t0 = time.monotonic()
+        subprocess.run(git + ["worktree", "add", "--detach", str(src), sha], check=True,
+                       stdout=subprocess.DEVNULL)
+        try:
+            env = dict(os.environ, CARGO_TARGET_DIR=str(root / "target"))
+            subprocess.run(command, cwd=src, env=env, check=True)
+            binary.parent.mkdir(parents=True, exist_ok=True)
+            tmp = binary.with_suffix(".tmp")
+            shutil.copy2(root / "target" / "release" / "ec2-dns-updater", tmp)
+            os.replace(tmp, binary)
+            (binary.parent / "build-command").write_text(" ".join(command) + "\n")
+        finally:
+            drop_worktree()
+        self.results["baseline"]["build_seconds"] = round(time.monotonic() - t0, 1)
 
     def setup_cli(self):
         aws = self.venv / "bin" / "aws"
@@ -435,9 +662,32 @@ class Bench:
             "bash": cmd_output([self.bash, "--version"]).splitlines()[0],
             "python": platform.python_version(),
             "updater_commit": commit + (" (with uncommitted changes)" if dirty not in ("", "n/a") else ""),
+            "baseline_commit": next((c["commit"] for c in self.clients if c["key"] == "baseline"),
+                                    self.results.get("baseline", {}).get("note", "n/a")),
         }
         self.results["machine"] = m
         return m
+
+    def estimate(self, sections):
+        """Seconds the sections should take once built (measured on 2 cores)."""
+        rounds = self.args.rounds or (5 if self.quick else 20)
+        k = self.args.insync_updaters or (10 if self.quick else 30)
+        sizes = [int(n) for n in (self.args.fleet or ("100" if self.quick else "100,300,1000")).split(",")]
+        t = {"boot": 10 + 3.5 * rounds, "budget": 10,
+             "insync": k * INSYNC_SPACING + 65 + (80 if self.args.propagations else 0), "fleet": 0.0}
+        for n in sizes:
+            for c in self.clients:
+                # Today's client, measured: all done at ~125 s (100), ~250 s
+                # (300), ~530 s (1000); the updaters' 600 s deadline caps a run.
+                t["fleet"] += min(FLEET_LAUNCH_WINDOW + 60 + 0.6 * min(n, 300)
+                                  + 0.4 * max(0, n - 300), 620)
+        t = {k: v for k, v in t.items() if k in sections}
+        serial = t.get("boot", 0) + t.get("budget", 0)
+        if self.quick and not self.args.propagations and serial:
+            serial = max(serial, t.get("insync", 0))  # run at the same time
+        else:
+            serial += t.get("insync", 0)
+        return serial + t.get("fleet", 0)
 
     def note_load(self, section):
         self.results.setdefault("loadavg", {})[section] = " ".join(
@@ -551,7 +801,7 @@ class Bench:
         md.append(table(["ratio of wall times, paired per round", "median (min–max)"],
                         [[a, fmt_range(b, fmt_ratio)] for a, b in rr]))
         md.append("")
-        self.md.append("\n".join(md))
+        self.md.append(("1", "\n".join(md)))
 
     def build_facts(self):
         size = self.updater.stat().st_size
@@ -576,18 +826,101 @@ class Bench:
         facts = {"binary_bytes": size, "stripped_bytes": stripped,
                  "crates_normal": crates("normal"), "crates_normal_build": crates("normal,build")}
         self.results["build_facts"] = facts
-        self.md.append("\n".join([
+        self.md.append(("1b", "\n".join([
             "### Binary and build\n",
             table(["what", "value"], [
                 ["release binary (profile strips it)", f"{size:,} bytes ({size / 2**20:.2f} MiB)"],
                 ["after `strip` again", f"{stripped:,} bytes" if stripped else "n/a (no strip)"],
                 ["crates, `cargo tree -e normal` (incl. the updater and proc-macros)", facts["crates_normal"]],
                 ["crates, `cargo tree -e normal,build` (everything compiled for it)", facts["crates_normal_build"]],
-            ]), ""]))
+            ]), ""])))
 
     # -- 2. time to INSYNC --
 
     def bench_insync(self):
+        """K updaters per client, each its own record, started INSYNC_SPACING
+        apart, against one simulator per client with the propagation drawn per
+        change. Every simulator has the same seed and gets its changes in the
+        same order, so updater i of every client waits for the same propagation."""
+        k = self.args.insync_updaters or (10 if self.quick else 30)
+        clients = self.clients
+        log(f"insync: {k} updaters per client ({', '.join(c['label'] for c in clients)}), "
+            f"propagation {INSYNC_PROPAGATION} s, started {INSYNC_SPACING:.0f} s apart; "
+            f"clients interleaved, one simulator each")
+        sims = {c["key"]: self.sim("--propagation", INSYNC_PROPAGATION, "--seed", SIM_SEED)
+                for c in clients}
+        runs = {}
+        t0 = time.monotonic() + 0.2
+
+        def one(c, i, at):
+            time.sleep(max(0.0, at - time.monotonic()))
+            d = self.work / "insync" / f"{c['key']}-{i}"
+            d.mkdir(parents=True)
+            updater_config(d / "config.toml", sims[c["key"]], f"u{i}.insync.example.com")
+            argv = [str(c["binary"]), "--config", str(d / "config.toml"),
+                    "--state-dir", str(d / "state"), "--log-format", "json"]
+            runs[(c["key"], i)] = run_measured(argv, clean_env(), d / "stdout", d / "stderr")
+
+        threads = []
+        for i in range(k):
+            for j, c in enumerate(clients):
+                at = t0 + i * INSYNC_SPACING + j * INSYNC_SPACING / len(clients)
+                threads.append(threading.Thread(target=one, args=(c, i, at)))
+                threads[-1].start()
+        for t in threads:
+            t.join()
+
+        res, rows = {}, []
+        for c in clients:
+            sim = sims[c["key"]]
+            changes = sim.control("changes")
+            reqs = sim.requests()
+            sim.stop()
+            served = {}
+            calls = {}
+            for e in reqs:
+                if e["operation"] != "GetChange":
+                    continue
+                cid = e["path"].rsplit("/", 1)[-1]
+                calls[cid] = calls.get(cid, 0) + 1
+                if e["status"] == 200:
+                    served[cid] = max(served.get(cid, 0), e["elapsed_ms"])
+            late, gets, props = [], [], []
+            for ch in changes:
+                props.append(ch["propagation_ms"] / 1000)
+                gets.append(calls.get(ch["id"], 0))
+                if ch["id"] in served:
+                    late.append((served[ch["id"]] - ch["insync_ms"]) / 1000)
+            fails = [i for i in range(k) if runs[(c["key"], i)]["rc"] != 0]
+            r = {
+                "updaters": k, "failed": len(fails), "changes": len(changes),
+                "propagation_s": props, "late_s": late, "getchange": gets,
+                "late_mean": statistics.fmean(late) if late else float("nan"),
+                "late_p90": percentile(late, 90),
+                "late_max": max(late) if late else float("nan"),
+                "getchange_mean": statistics.fmean(gets) if gets else float("nan"),
+                "getchange_max": max(gets) if gets else 0,
+            }
+            res[c["key"]] = r
+            rows.append([
+                c["label"], f"{k - len(fails)}/{k}",
+                f"{statistics.fmean(props):.1f} s ({min(props):.1f}–{max(props):.1f} s)" if props else "n/a",
+                fmt_s(r["late_mean"]), fmt_s(r["late_p90"]), fmt_s(r["late_max"]),
+                f"{r['getchange_mean']:.1f} / {r['getchange_max']}",
+            ])
+        self.results["insync"] = res
+        self.md.append(("2", "\n".join([
+            f"### 2. Time to INSYNC ({k} updaters per client, propagation {INSYNC_PROPAGATION} s "
+            "drawn per change)\n",
+            f"One simulator per client (`--propagation {INSYNC_PROPAGATION} --seed {SIM_SEED}`, no rate "
+            f"limit); updater i of each client starts {INSYNC_SPACING:.0f} s after updater i − 1 and "
+            "writes its own record, so updater i of every client waits for the same propagation. "
+            "Late = the GetChange that saw INSYNC minus the moment the change turned INSYNC "
+            "(applied + its propagation), both on the simulator's clock.\n",
+            table(["client", "exit 0", "propagation drawn: mean (min–max)", "noticed late: mean",
+                   "p90", "max", "GetChange per change: mean / max"], rows), ""])))
+
+    def bench_insync_fixed(self):
         props = [int(p) for p in (self.args.propagations or ("5,20" if self.quick else "1,5,20,60")).split(",")]
         repeats = self.args.insync_repeats or (1 if self.quick else 3)
         jobs = [(p, c, i) for i in range(repeats) for p in props for c in ("updater", "cli")]
@@ -637,7 +970,7 @@ class Bench:
             t.join()
         if errors:
             raise RuntimeError("; ".join(errors))
-        self.results["insync"] = {f"{p}/{c}/{i}": v for (p, c, i), v in results.items()}
+        self.results["insync_fixed"] = {f"{p}/{c}/{i}": v for (p, c, i), v in results.items()}
         rows = []
         for p in props:
             for c in ("updater", "cli"):
@@ -649,12 +982,12 @@ class Bench:
                     "/".join(str(n) for n in sorted({r["getchange"] for r in rs})),
                     fmt_range([r["total"] for r in rs]),
                 ])
-        self.md.append("\n".join([
-            f"### 2. Time to INSYNC ({repeats} run{'s' if repeats > 1 else ''} each)\n",
+        self.md.append(("2b", "\n".join([
+            f"### 2b. Time to INSYNC, fixed propagations ({repeats} run{'s' if repeats > 1 else ''} each)\n",
             "Lag = the GetChange that saw INSYNC, minus the moment the simulator turned the change "
             "INSYNC (change applied + propagation), both on the simulator's clock.\n",
             table(["propagation", "client", "noticed after INSYNC", "GetChange calls",
-                   "change → noticed"], rows), ""]))
+                   "change → noticed"], rows), ""])))
 
     # -- 3. API budget --
 
@@ -698,68 +1031,129 @@ class Bench:
             row("curl + AWS CLI script", "first boot", count(sim, cli, env, d / "c1"))
             row("curl + AWS CLI script", "reboot, nothing changed", count(sim, cli, env, d / "c2"))
         self.results["budget"] = res
-        self.md.append("\n".join([
+        self.md.append(("3", "\n".join([
             "### 3. API budget per boot (propagation 0 s: one GetChange)\n",
             table(["client", "boot", "Route 53 requests", "by operation",
-                   "change-bucket cost (UPSERT = 2)", "IMDS requests"], rows), ""]))
+                   "change-bucket cost (UPSERT = 2)", "IMDS requests"], rows), ""])))
 
     # -- 4. a fleet --
 
     def bench_fleet(self):
         sizes = [int(n) for n in (self.args.fleet or ("100" if self.quick else "100,300,1000")).split(",")]
         panels = []
-        rows = []
-        dist_rows = []
         self.results["fleet"] = {}
+        by = {}
+        for idx, n in enumerate(sizes):
+            # One simulator per run; which client goes first alternates per size.
+            order = self.clients if idx % 2 == 0 else list(reversed(self.clients))
+            for c in order:
+                r = self.fleet_once(n, c)
+                by[(n, c["key"])] = r
+                self.results["fleet"].setdefault(str(n), {})[c["key"]] = {
+                    k: v for k, v in r.items() if not k.endswith("_times")}
+            panels.append({"n": n, "runs": [(c, by[(n, c["key"])]) for c in self.clients]})
+
+        main_rows, call_rows, inst_rows, ratio_rows = [], [], [], []
+        reasons = []
         for n in sizes:
-            r = self.fleet_once(n)
-            self.results["fleet"][str(n)] = {k: v for k, v in r.items() if not k.endswith("_times")}
-            panels.append(r)
-            tmin = r["t_min"]
-            rows.append([
-                n,
-                fmt_s(tmin),
-                f"{fmt_s(r['all_insync_server'])} ({r['all_insync_server'] / tmin:.2f}×)",
-                f"{fmt_s(r['all_done'])} ({r['all_done'] / tmin:.2f}×)",
-                f"{r['route53_requests']:,} ({r['throttled']:,} throttled)",
-                f"{r['retries']:,}",
-                r["give_ups"],
-                f"{r['ok_records']}/{n}",
-            ])
-            c = r["completion"]
-            dist_rows.append([
-                n, fmt_s(percentile(c, 50)), fmt_s(percentile(c, 90)), fmt_s(percentile(c, 99)),
-                fmt_s(max(c) if c else float("nan")),
-                f"{percentile(r['per_instance_calls'], 50)} / {max(r['per_instance_calls'] or [0])}",
-                f"{percentile(r['per_instance_retries'], 50)} / {max(r['per_instance_retries'] or [0])}",
-                f"{r['launch_span']:.1f} s",
-                f"{r['median_rss_kib'] / 1024:.1f} / {r['max_rss_kib'] / 1024:.1f} MiB",
-                f"{r['fleet_cpu']:.1f} s / {r['sim_cpu']:.1f} s",
-                f"{r['peak_load']:.1f}",
-            ])
+            for c in self.clients:
+                r = by[(n, c["key"])]
+                main_rows.append([
+                    n, c["label"], "1st" if r["order"] == 1 else "2nd",
+                    fmt_s(r["all_insync"]), fmt_s(r["all_done"]),
+                    f"{fmt_s(r['floor'])} ({r['served']:,} ÷ {ACCOUNT_REFILL:.0f}/s)",
+                    fmt_ratio(r["convergence"]),
+                    r["give_ups"], f"{r['ok_records']}/{n}",
+                    f"{r['bystander']['first_attempt_rate'] * 100:.0f} % / "
+                    f"{r['bystander']['within_3_rate'] * 100:.0f} % "
+                    f"(of {r['bystander']['logical_requests']})",
+                ])
+                own = r["own_counts"]
+                call_rows.append([
+                    n, c["label"],
+                    f"{r['requests'] / n:.1f} / {r['served'] / n:.1f}",
+                    f"{r['throttled']:,}", fmt_ratio(r["throttled"] / r["served"]) if r["served"] else "n/a",
+                    f"{r['getchange'] / n:.1f} / {r['getchange_served'] / n:.1f}",
+                    f"{own['api_calls']:,} / {own['retries']:,} / "
+                    + (f"{own['throttled']:,}" if own["throttled"] is not None else "–"),
+                ])
+                cpl, lg, le = r["completion"], r["late_getchange"], r["late_exit"]
+                inst_rows.append([
+                    n, c["label"],
+                    f"{fmt_s(percentile(cpl, 50))} / {fmt_s(percentile(cpl, 90))} / "
+                    f"{fmt_s(max(cpl) if cpl else float('nan'))}",
+                    f"{fmt_s(statistics.fmean(lg) if lg else float('nan'))} / {fmt_s(percentile(lg, 90))} / "
+                    f"{fmt_s(max(lg) if lg else float('nan'))}",
+                    f"{fmt_s(statistics.fmean(le) if le else float('nan'))} / {fmt_s(percentile(le, 90))}",
+                    f"{percentile(r['per_instance_calls'], 50)} / {max(r['per_instance_calls'] or [0])}",
+                    f"{r['median_rss_kib'] / 1024:.1f} / {r['max_rss_kib'] / 1024:.1f} MiB",
+                    f"{r['fleet_cpu']:.1f} s / {r['sim_cpu']:.1f} s",
+                    f"{r['peak_load']:.1f}",
+                ])
+                for why, count in sorted(r["give_up_reasons"].items(), key=lambda kv: -kv[1]):
+                    reasons.append(f"- N = {n}, {c['label']}: {count} × {why}")
+            keys = [c["key"] for c in self.clients]
+            if "baseline" in keys and "new" in keys:
+                b, w = by[(n, "baseline")], by[(n, "new")]
+
+                def q(a, z):
+                    return fmt_ratio(a / z) if z else "n/a"
+
+                ratio = {"all_done": w["all_done"] / b["all_done"] if b["all_done"] else float("nan"),
+                         "all_insync": w["all_insync"] / b["all_insync"] if b["all_insync"] else float("nan"),
+                         "throttled": w["throttled"] / b["throttled"] if b["throttled"] else float("nan"),
+                         "requests": w["requests"] / b["requests"] if b["requests"] else float("nan")}
+                self.results["fleet"][str(n)]["new_over_baseline"] = ratio
+                ratio_rows.append([n, q(w["all_done"], b["all_done"]), q(w["all_insync"], b["all_insync"]),
+                                   q(w["throttled"], b["throttled"]), q(w["requests"], b["requests"]),
+                                   q(w["served"], b["served"])])
         plot = Path(self.args.plot) if self.args.plot else (
             self.out / "fleet.svg" if self.quick else REPO / "docs" / "benchmarks-fleet.svg")
         plot.parent.mkdir(parents=True, exist_ok=True)
         plot.write_text(fleet_svg(panels))
         self.results["fleet_plot"] = str(plot)
-        self.md.append("\n".join([
-            f"### 4. A fleet booting at once (`--rate-limit {FLEET_RATE_LIMIT}`, propagation 0 s, "
-            f"processes started over {FLEET_LAUNCH_WINDOW:.0f} s)\n",
-            f"Theoretical minimum = {REQUESTS_PER_FIRST_BOOT} Route 53 requests per instance × N ÷ 10 "
-            "requests/s. Times from the first process started.\n",
-            table(["N", "theoretical minimum", "all records INSYNC (Route 53)",
-                   "all updaters done (saw INSYNC)", "Route 53 requests", "retries (sum)",
-                   "give-ups (exit ≠ 0)", "records correct"], rows), "",
-            "Per instance (its own start → its exit):\n",
-            table(["N", "p50", "p90", "p99", "max", "API calls p50 / max", "retries p50 / max",
-                   "launch span", "peak RSS median / max", "CPU: all updaters / simulator",
-                   "peak load avg (1 min)"], dist_rows), "",
-            f"Plot: `{plot.relative_to(REPO) if plot.is_relative_to(REPO) else plot}`", ""]))
+        md = [
+            f"### 4. A fleet booting at once (`--rate-limit {FLEET_RATE_LIMIT}`, propagation "
+            f"{FLEET_PROPAGATION} s per change, started within {FLEET_LAUNCH_WINDOW:.0f} s, "
+            f"an unrelated client at {BYSTANDER_RATE:.0f} request/s)\n",
+            "One simulator per run (`--seed` fixed). Times from the first updater started. "
+            f"Floor = Route 53 requests the updaters got served (HTTP 200) ÷ {ACCOUNT_REFILL:.0f}/s, "
+            "the account bucket's refill (the unrelated client takes about 1/s of it); convergence = "
+            "all done ÷ floor, so it includes the propagation tail. All records INSYNC = the "
+            "last change's submission + its drawn propagation (the simulator's change listing). "
+            "Unrelated client: ListResourceRecordSets once a second from the first start until the "
+            "last updater exits, botocore standard retries (3 attempts).\n",
+            table(["N", "client", "ran", "all records INSYNC", "all updaters done", "floor",
+                   "convergence", "give-ups (exit ≠ 0)", "records correct",
+                   "unrelated client OK: 1st attempt / within 3"], main_rows), "",
+            "Route 53 calls (the unrelated client's excluded):\n",
+            table(["N", "client", "calls per instance: sent / served", "throttled attempts",
+                   "throttled ÷ served", "GetChange per instance: sent / served",
+                   "updaters' own logs: api_calls / retries / throttled (sum)"], call_rows), "",
+            "Per instance (its own start → its exit; late = after its change turned INSYNC, give-ups excluded):\n",
+            table(["N", "client", "completion p50 / p90 / max", "INSYNC seen late (last GetChange): "
+                   "mean / p90 / max", "exit after INSYNC: mean / p90", "API calls p50 / max",
+                   "peak RSS median / max", "CPU: all updaters / simulator", "peak load avg (1 min)"],
+                  inst_rows), "",
+        ]
+        if ratio_rows:
+            md += ["New ÷ baseline:\n",
+                   table(["N", "all updaters done", "all records INSYNC", "throttled attempts",
+                          "calls sent", "calls served"], ratio_rows), ""]
+        if reasons:
+            md += ["Give-ups:\n"] + reasons + [""]
+        md.append(f"Plot: `{plot.relative_to(REPO) if plot.is_relative_to(REPO) else plot}`")
+        md.append("")
+        self.md.append(("4", "\n".join(md)))
 
-    def fleet_once(self, n):
-        log(f"fleet: {n} updaters, launched over {FLEET_LAUNCH_WINDOW:.0f} s")
-        sim = self.sim("--propagation", "0", "--fleet", n, "--rate-limit", FLEET_RATE_LIMIT)
-        d = self.work / f"fleet-{n}"
+    def fleet_once(self, n, client):
+        order = len([k for k in self.results.get("fleet_order", []) if k[0] == n]) + 1
+        self.results.setdefault("fleet_order", []).append((n, client["key"]))
+        log(f"fleet: {n} × {client['label']}, launched over {FLEET_LAUNCH_WINDOW:.0f} s, "
+            f"propagation {FLEET_PROPAGATION} s")
+        sim = self.sim("--propagation", FLEET_PROPAGATION, "--seed", SIM_SEED, "--fleet", n,
+                       "--rate-limit", FLEET_RATE_LIMIT)
+        d = self.work / f"fleet-{n}-{client['key']}"
         d.mkdir(parents=True)
         for i in range(1, n + 1):
             updater_config(d / f"{i}.toml", sim, f"i-{i}.fleet.example.com", imds_suffix=f"/i/{i}")
@@ -799,7 +1193,9 @@ class Bench:
 
         threading.Thread(target=reaper, daemon=True).start()
         threading.Thread(target=monitor, daemon=True).start()
+        bystander = Bystander(sim, seed=n)
         t0 = time.monotonic()
+        bystander.start(t0)
         for i in range(1, n + 1):
             target = t0 + (i - 1) * FLEET_LAUNCH_WINDOW / n
             delay = target - time.monotonic()
@@ -810,7 +1206,7 @@ class Bench:
                 (os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0),
                 (os.POSIX_SPAWN_OPEN, 2, str(d / f"{i}.log"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644),
             ]
-            argv = timed_argv([str(self.updater), "--config", str(d / f"{i}.toml"),
+            argv = timed_argv([str(client["binary"]), "--config", str(d / f"{i}.toml"),
                                "--state-dir", str(d / f"state-{i}"), "--log-format", "json"],
                               d / f"{i}.rss")
             with lock:
@@ -826,24 +1222,42 @@ class Bench:
                     if i not in exits:
                         os.kill(pid, signal.SIGTERM)
             done.wait(30)
+        bystander.finish()
         sim_cpu = sim.cpu_seconds() - sim_cpu0
         stats = sim.stats()
         reqlog = sim.requests()
+        changes = sim.control("changes")
         records = sim.records()
         sim.stop()
+        if len(reqlog) >= 200_000:
+            log("fleet: the simulator's request log is full (200,000 entries): counts are low")
 
         ok = 0
         for i in range(1, n + 1):
             want = f"ec2-10-{i // 256}-{i % 256}-1.compute-1.amazonaws.com"
             if records.get((f"i-{i}.fleet.example.com.", "CNAME")) == [want]:
                 ok += 1
-        server_times = sorted(
-            offset + e["elapsed_ms"] / 1000 - t0
-            for e in reqlog
-            if e["operation"] == "ChangeResourceRecordSets" and e["status"] == 200
-        )
-        calls, retries, give_ups, reasons = [], [], 0, {}
-        completion, exit_times = [], []
+        r53 = [e for e in reqlog if e["service"] == "Route53" and not Bystander.is_own(e)]
+        served = sum(1 for e in r53 if e["status"] == 200)
+        throttled = sum(1 for e in r53 if e["error_code"] == "Throttling")
+        gets = [e for e in r53 if e["operation"] == "GetChange"]
+        last_get = {}
+        for e in gets:
+            if e["status"] == 200:
+                cid = e["path"].rsplit("/", 1)[-1]
+                last_get[cid] = max(last_get.get(cid, 0), e["elapsed_ms"])
+        # Each instance's (last) change, by the record it wrote.
+        change_of = {}
+        for ch in changes:
+            for rec in ch["records"]:
+                m = re.fullmatch(r"i-(\d+)\.fleet\.example\.com\.", rec["name"])
+                if m:
+                    change_of[int(m.group(1))] = ch
+        insync_times = sorted(offset + ch["insync_ms"] / 1000 - t0 for ch in change_of.values())
+
+        calls, give_ups, reasons = [], 0, {}
+        own = {"api_calls": 0, "retries": 0, "throttled": None}
+        completion, exit_times, late_get, late_exit = [], [], [], []
         for i in range(1, n + 1):
             t, rc = exits.get(i, (None, None))
             summary = None
@@ -857,47 +1271,67 @@ class Bench:
                     summary = fields
                 if "exit_code" in fields:
                     last_error = fields.get("message", "")
+            if summary:
+                own["api_calls"] += summary.get("api_calls", 0)
+                own["retries"] += summary.get("retries", 0)
+                if "throttled" in summary:
+                    own["throttled"] = (own["throttled"] or 0) + summary["throttled"]
             if rc != 0:
                 give_ups += 1
-                key = (last_error or f"exit {rc}")[:160]
+                key = give_up_reason(last_error, rc)
                 reasons[key] = reasons.get(key, 0) + 1
                 continue
             exit_times.append(t - t0)
             completion.append(t - starts[i])
             if summary:
                 calls.append(summary["api_calls"])
-                retries.append(summary["retries"])
+            ch = change_of.get(i)
+            if ch:
+                if ch["id"] in last_get:
+                    late_get.append((last_get[ch["id"]] - ch["insync_ms"]) / 1000)
+                late_exit.append(t - (offset + ch["insync_ms"] / 1000))
         rss = [read_rss_kib(d / f"{i}.rss") for i in range(1, n + 1)]
         rss = [x for x in rss if x == x]
-        route53_requests = stats["route53_requests"]
+        floor = served / ACCOUNT_REFILL
+        all_done = max(exit_times) if exit_times else float("nan")
         r = {
             "n": n,
-            "t_min": REQUESTS_PER_FIRST_BOOT * n / 10.0,
-            "all_insync_server": server_times[-1] if server_times else float("nan"),
-            "all_done": max(exit_times) if exit_times else float("nan"),
-            "route53_requests": route53_requests,
-            "throttled": stats["throttled"],
-            "operations": stats["operations"],
-            "imds_requests": stats["imds_requests"],
-            "retries": sum(retries),
+            "client": client["key"],
+            "commit": client["commit"],
+            "order": order,
+            "all_insync": insync_times[-1] if insync_times else float("nan"),
+            "all_done": all_done,
+            "floor": floor,
+            "convergence": all_done / floor if floor else float("nan"),
+            "requests": len(r53),
+            "served": served,
+            "throttled": throttled,
+            "getchange": len(gets),
+            "getchange_served": sum(1 for e in gets if e["status"] == 200),
+            "sim_stats": stats,
+            "own_counts": own,
             "give_ups": give_ups,
             "give_up_reasons": reasons,
             "ok_records": ok,
+            "bystander": bystander.summary(),
             "completion": completion,
+            "late_getchange": late_get,
+            "late_exit": late_exit,
             "per_instance_calls": calls,
-            "per_instance_retries": retries,
             "launch_span": launch_span,
             "max_rss_kib": max(rss) if rss else float("nan"),
             "median_rss_kib": median(rss),
             "fleet_cpu": ru_cpu[0],
             "sim_cpu": sim_cpu,
             "peak_load": max(loads) if loads else float("nan"),
-            "server_times": server_times,
+            "insync_times": insync_times,
             "exit_times": sorted(exit_times),
             "launch_times": sorted(t - t0 for t in starts.values()),
         }
-        log(f"fleet {n}: all INSYNC {r['all_insync_server']:.1f} s, all done {r['all_done']:.1f} s, "
-            f"min {r['t_min']:.0f} s, give-ups {give_ups}, retries {r['retries']}")
+        bs = r["bystander"]
+        log(f"fleet {n} {client['key']}: all INSYNC {r['all_insync']:.1f} s, all done {all_done:.1f} s, "
+            f"floor {floor:.0f} s, give-ups {give_ups}, throttled {throttled}, "
+            f"unrelated client {bs['first_attempt_ok']}/{bs['ok_within_3']}/{bs['logical_requests']}")
         return r
 
     # -- report --
@@ -915,14 +1349,18 @@ class Bench:
                 ["load average (1, 5, 15 min) at start / end", f"{' '.join(m['loadavg_start'])} / {' '.join(m['loadavg_end'])}"],
                 ["load average as each section began", "; ".join(
                     f"{k}: {v}" for k, v in self.results.get("loadavg", {}).items())],
-                ["updater commit", m["updater_commit"]],
+                ["updater commit (new)", m["updater_commit"]],
+                ["baseline commit", m["baseline_commit"]],
+                ["section times", ", ".join(f"{k} {v:.0f} s" for k, v in self.results.get("section_seconds", {}).items())
+                 + (f" ({self.results['overlap']})" if self.results.get("overlap") else "")],
                 ["rustc", m["rustc"]],
                 ["AWS CLI", m["awscli"]],
                 ["curl", m["curl"]],
                 ["bash / python", f"{m['bash']} / {m['python']}"],
                 ["command", "python3 bench/bench.py " + " ".join(sys.argv[1:])],
             ]), ""]
-        text = "\n".join(head + self.md)
+        # Sections may finish out of order (--quick overlaps insync with boot and budget).
+        text = "\n".join(head + [md for _, md in sorted(self.md, key=lambda x: x[0])])
         print(text)
         (self.out / "results.md").write_text(text + "\n")
         (self.out / "results.json").write_text(json.dumps(self.results, indent=1, default=str) + "\n")
@@ -947,22 +1385,31 @@ def nice_step(span, target=8):
     return 1200
 
 
+CLIENT_COLOURS = {"baseline": "#1f77b4", "new": "#d62728"}
+
+
 def fleet_svg(panels):
-    W, PH, ML, MR, MT, MB = 900, 300, 70, 20, 40, 50
+    """One panel per fleet size: for each client, records INSYNC at Route 53
+    (solid) and updaters done (dashed) over time; updaters started in grey."""
+    # The legend goes under each panel's axis, two entries a row.
+    rows = (1 + 2 * max((len(p["runs"]) for p in panels), default=1) + 1) // 2
+    W, ML, MR, MT = 900, 70, 20, 40
+    MB = 50 + 17 * rows + 6
+    PH = 250 + MB
     H = len(panels) * PH + 40
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" '
            f'viewBox="0 0 {W} {H}" font-family="sans-serif" font-size="12">',
            f'<rect width="{W}" height="{H}" fill="white"/>',
            '<text x="450" y="22" text-anchor="middle" font-size="15" font-weight="bold">'
-           'Records in sync over time: a fleet booting at once against one account '
-           '(burst 50, 10 requests/s)</text>']
+           f'Records in sync over time: a fleet booting within {FLEET_LAUNCH_WINDOW:.0f} s '
+           f'(burst 50, 10 requests/s, propagation {FLEET_PROPAGATION} s)</text>']
     for k, p in enumerate(panels):
         n = p["n"]
         top = 30 + k * PH + MT
         h = PH - MT - MB
         left, w = ML, W - ML - MR
-        tmax = max(p["all_done"] if p["all_done"] == p["all_done"] else 0,
-                   p["t_min"] * 1.3, p["all_insync_server"] or 0) * 1.05
+        ends = [v for _, r in p["runs"] for v in (r["all_done"], r["all_insync"]) if v == v]
+        tmax = max(ends + [FLEET_LAUNCH_WINDOW]) * 1.05
         x = lambda t: left + w * max(0.0, t) / tmax  # noqa: E731
         y = lambda c: top + h - h * c / n  # noqa: E731
         out.append(f'<text x="{left}" y="{top - 8}" font-weight="bold">N = {n} updaters</text>')
@@ -979,18 +1426,8 @@ def fleet_svg(panels):
             out.append(f'<text x="{left - 6}" y="{y(c) + 4:.1f}" text-anchor="end">{c}</text>')
         out.append(f'<text x="{left + w / 2}" y="{top + h + 32}" text-anchor="middle">'
                    'seconds since the first updater started</text>')
-        # theoretical minimum: 10 requests/s, 3 per instance
-        tm = p["t_min"]
-        out.append(f'<polyline fill="none" stroke="#888" stroke-dasharray="6,4" '
-                   f'points="{x(0):.1f},{y(0):.1f} {x(tm):.1f},{y(n):.1f} {x(tmax):.1f},{y(n):.1f}"/>')
-        for tt, label in ((tm, "minimum"), (1.3 * tm, "1.3× minimum")):
-            out.append(f'<line x1="{x(tt):.1f}" y1="{top}" x2="{x(tt):.1f}" y2="{top + h}" '
-                       'stroke="#c00" stroke-dasharray="2,3"/>')
-            right = x(tt) > left + w - 90
-            out.append(f'<text x="{x(tt) + (-3 if right else 3):.1f}" y="{top + 12}" fill="#c00" '
-                       f'text-anchor="{"end" if right else "start"}">{label}</text>')
 
-        def steps(times, colour, width):
+        def steps(times, colour, width, dash=""):
             pts = [f"{x(0):.1f},{y(0):.1f}"]
             for i, t in enumerate(times):
                 pts.append(f"{x(t):.1f},{y(i):.1f}")
@@ -998,20 +1435,21 @@ def fleet_svg(panels):
             if times:
                 pts.append(f"{x(tmax):.1f},{y(len(times)):.1f}")
             out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="{width}" '
-                       f'points="{" ".join(pts)}"/>')
+                       f'stroke-dasharray="{dash}" points="{" ".join(pts)}"/>')
 
-        steps(p["launch_times"], "#bbb", 1)
-        steps(p["server_times"], "#1f77b4", 2)
-        steps(p["exit_times"], "#ff7f0e", 2)
-        lx, ly = left + w - 330, top + h - 78
-        out.append(f'<rect x="{lx - 8}" y="{ly - 14}" width="330" height="76" fill="white" '
-                   'fill-opacity="0.85" stroke="#ccc"/>')
-        for j, (colour, dash, label) in enumerate((
-                ("#1f77b4", "", "records INSYNC at Route 53 (change accepted)"),
-                ("#ff7f0e", "", "updaters done (saw INSYNC, exit 0)"),
-                ("#888", "6,4", "ideal: 10 requests/s ÷ 3 per instance"),
-                ("#bbb", "", "updaters started"))):
-            yy = ly + j * 17
+        legend = []
+        for c, r in p["runs"][:1]:
+            steps(r["launch_times"], "#bbb", 1)
+        for c, r in p["runs"]:
+            colour = CLIENT_COLOURS.get(c["key"], "#2ca02c")
+            steps(r["insync_times"], colour, 2)
+            steps(r["exit_times"], colour, 1.5, "6,4")
+            legend.append((colour, "", f"{c['label']}: records INSYNC at Route 53"))
+            legend.append((colour, "6,4", f"{c['label']}: updaters done (exit 0)"))
+        legend.append(("#bbb", "", "updaters started"))
+        for j, (colour, dash, label) in enumerate(legend):
+            lx = left + (j % 2) * (w // 2)
+            yy = top + h + 56 + (j // 2) * 17
             out.append(f'<line x1="{lx}" y1="{yy - 4}" x2="{lx + 26}" y2="{yy - 4}" stroke="{colour}" '
                        f'stroke-width="2" stroke-dasharray="{dash}"/>')
             out.append(f'<text x="{lx + 32}" y="{yy}">{label}</text>')
@@ -1024,11 +1462,20 @@ def fleet_svg(panels):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="CI-sized run (about 1.5 minutes once built)")
+    ap.add_argument("--quick", action="store_true",
+                    help="CI-sized run, new client only (about 3.5 minutes once built)")
     ap.add_argument("--only", help="comma-separated sections: boot,insync,budget,fleet")
+    ap.add_argument("--baseline", default=DEFAULT_BASELINE, metavar="REV",
+                    help=f"git revision of today's client, run beside this checkout's in the insync "
+                         f"and fleet sections ({DEFAULT_BASELINE}; none = new client only; "
+                         "never built with --quick)")
     ap.add_argument("--rounds", type=int, help="boot: interleaved rounds (20; quick 5)")
-    ap.add_argument("--propagations", help="insync: seconds, comma-separated (1,5,20,60; quick 5,20)")
-    ap.add_argument("--insync-repeats", type=int, help="insync: runs per case (3; quick 1)")
+    ap.add_argument("--insync-updaters", type=int,
+                    help=f"insync: updaters per client, started {INSYNC_SPACING:.0f} s apart (30; quick 10)")
+    ap.add_argument("--propagations",
+                    help="insync: also the old table with fixed propagations, seconds, comma-separated "
+                         "(e.g. 1,5,20,60): this checkout's updater vs the AWS CLI waiter")
+    ap.add_argument("--insync-repeats", type=int, help="insync, fixed propagations: runs per case (3; quick 1)")
     ap.add_argument("--fleet", help="fleet sizes, comma-separated (100,300,1000; quick 100)")
     ap.add_argument("--plot", help="where the fleet SVG goes")
     ap.add_argument("--out", default=str(REPO / "target" / "bench-results"), help="results directory")
@@ -1046,21 +1493,52 @@ def main():
     b = Bench(args)
     try:
         b.build()
+        b.setup_clients(sections)
         b.setup_cli()
         b.machine()
-        if "boot" in sections:
-            b.note_load("boot")
-            b.bench_boot()
-            b.build_facts()
-        if "insync" in sections:
-            b.note_load("insync")
-            b.bench_insync()
-        if "budget" in sections:
-            b.note_load("budget")
-            b.bench_budget()
+        log(f"clients: {', '.join(c['label'] for c in b.clients)}; estimated time once built: "
+            f"{b.estimate(sections) / 60:.1f} min")
+        times = b.results.setdefault("section_seconds", {})
+
+        def section(name, *steps):
+            b.note_load(name)
+            t = time.monotonic()
+            for step in steps:
+                step()
+            times[name] = time.monotonic() - t
+            log(f"{name}: {times[name]:.0f} s")
+
+        insync = [b.bench_insync] + ([b.bench_insync_fixed] if args.propagations else [])
+        # --quick: the INSYNC section (about 70 s, nearly all of it its updaters
+        # sleeping between GetChange calls) runs while boot and budget run.
+        overlap = (args.quick and "insync" in sections and not args.propagations
+                   and {"boot", "budget"} & set(sections))
+        background, failed = None, []
+        if overlap:
+            b.results["overlap"] = "insync ran at the same time as boot and budget (--quick)"
+
+            def run_insync():
+                try:
+                    section("insync", *insync)
+                except BaseException as e:  # re-raised below
+                    failed.append(e)
+
+            background = threading.Thread(target=run_insync)
+            background.start()
+        try:
+            if "boot" in sections:
+                section("boot", b.bench_boot, b.build_facts)
+            if "insync" in sections and not overlap:
+                section("insync", *insync)
+            if "budget" in sections:
+                section("budget", b.bench_budget)
+        finally:
+            if background:
+                background.join()
+        if failed:
+            raise failed[0]
         if "fleet" in sections:
-            b.note_load("fleet")
-            b.bench_fleet()
+            section("fleet", b.bench_fleet)
         b.report(sections, time.monotonic() - started)
     finally:
         b.cleanup()

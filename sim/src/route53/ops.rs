@@ -155,23 +155,25 @@ pub(crate) fn change_resource_record_sets(
 }
 
 pub(crate) fn get_change(state: &State, change_id: &str) -> Result<String, ApiError> {
-    let store = lock(&state.route53.store);
-    let record = store
-        .changes
-        .get(change_id)
-        .ok_or_else(|| ApiError::no_such_change(change_id))?;
-    let status = if record.is_insync_at(Instant::now()) {
-        "INSYNC"
-    } else {
-        "PENDING"
+    let (insync, submitted_at, comment) = {
+        let store = lock(&state.route53.store);
+        let record = store
+            .changes
+            .get(change_id)
+            .ok_or_else(|| ApiError::no_such_change(change_id))?;
+        (
+            record.is_insync_at(Instant::now()),
+            record.submitted_at.clone(),
+            record.comment.clone(),
+        )
     };
     Ok(xml::change_info_response(
         "GetChangeResponse",
         &ChangeInfo {
             id: change_id,
-            status,
-            submitted_at: &record.submitted_at,
-            comment: record.comment.as_deref(),
+            status: if insync { "INSYNC" } else { "PENDING" },
+            submitted_at: &submitted_at,
+            comment: comment.as_deref(),
         },
     ))
 }

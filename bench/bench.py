@@ -471,6 +471,11 @@ class Bystander:
         }
 
 
+def fleet_instance_id(n):
+    """The simulator's instance id for fleet member n (`sim/src/imds/metadata.rs`)."""
+    return f"i-fleet{n:012}"
+
+
 def updater_config(path, sim, name, imds_suffix="", wait=True, extra=""):
     path.write_text(
         f"""[[record]]
@@ -1156,7 +1161,9 @@ class Bench:
         d = self.work / f"fleet-{n}-{client['key']}"
         d.mkdir(parents=True)
         for i in range(1, n + 1):
-            updater_config(d / f"{i}.toml", sim, f"i-{i}.fleet.example.com", imds_suffix=f"/i/{i}")
+            # The name a fleet's operator writes: one per instance, from its id.
+            updater_config(d / f"{i}.toml", sim, "{instance_id}.fleet.example.com",
+                           imds_suffix=f"/i/{i}")
         env = clean_env()
         offset = sim.clock_offset()
         sim_cpu0 = sim.cpu_seconds()
@@ -1235,7 +1242,7 @@ class Bench:
         ok = 0
         for i in range(1, n + 1):
             want = f"ec2-10-{i // 256}-{i % 256}-1.compute-1.amazonaws.com"
-            if records.get((f"i-{i}.fleet.example.com.", "CNAME")) == [want]:
+            if records.get((f"{fleet_instance_id(i)}.fleet.example.com.", "CNAME")) == [want]:
                 ok += 1
         r53 = [e for e in reqlog if e["service"] == "Route53" and not Bystander.is_own(e)]
         served = sum(1 for e in r53 if e["status"] == 200)

@@ -215,11 +215,9 @@ async fn ipv6_only_imds_and_dual_stack_route53() {
     )
     .await;
     assert_eq!(a.status, 200, "{}", a.body);
-    let a = signed(
+    let a = sigv4(
         &client,
         &sim,
-        Scheme::SigV4,
-        &static_creds(),
         "GET",
         &path,
         "name=v6.example.com.&type=A&maxitems=1",

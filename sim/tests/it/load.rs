@@ -4,7 +4,6 @@
 
 use crate::util::*;
 use ec2_dns_sim::{ImdsConfig, Service, SimConfig};
-use ec2_dns_updater::sign::Scheme;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_clients() {
@@ -40,17 +39,7 @@ async fn a_thousand_concurrent_clients() {
             let name = format!("host{n}.example.com.");
             let body = change_body("UPSERT", &name, "CNAME", 60, &host.body);
             let path = format!("{}/", rrset_path(ZONE));
-            let a = signed(
-                &client,
-                &sim,
-                Scheme::SigV4,
-                &static_creds(),
-                "POST",
-                &path,
-                "",
-                &body,
-            )
-            .await;
+            let a = sigv4(&client, &sim, "POST", &path, "", &body).await;
             assert_eq!(a.status, 200, "{}", a.body);
         });
     }

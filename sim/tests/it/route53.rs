@@ -39,17 +39,7 @@ async fn a_change_without_propagation_is_insync_in_its_answer() {
         .await;
         let body = change_body("UPSERT", "web.example.com.", "CNAME", 60, "a.example.net");
         let path = format!("{}/", rrset_path(ZONE));
-        let change = signed(
-            &client(),
-            &sim,
-            Scheme::SigV4,
-            &static_creds(),
-            "POST",
-            &path,
-            "",
-            &body,
-        )
-        .await;
+        let change = sigv4(&client(), &sim, "POST", &path, "", &body).await;
         assert_eq!(change.status, 200, "{}", change.body);
         assert_eq!(change.tag("Status"), Some(status), "{propagation:?}");
     }
@@ -350,17 +340,7 @@ async fn throttling_after_the_burst() {
     let client = client();
     let mut statuses = Vec::new();
     for _ in 0..7 {
-        let a = signed(
-            &client,
-            &sim,
-            Scheme::SigV4,
-            &static_creds(),
-            "GET",
-            &rrset_path(ZONE),
-            "",
-            "",
-        )
-        .await;
+        let a = sigv4(&client, &sim, "GET", &rrset_path(ZONE), "", "").await;
         statuses.push((a.status, a.code().map(str::to_owned)));
     }
     assert!(statuses[..5].iter().all(|(s, _)| *s == 200), "{statuses:?}");
@@ -388,42 +368,12 @@ async fn an_upsert_costs_two_changes() {
     let client = client();
     let path = format!("{}/", rrset_path(ZONE));
     let upsert = change_body("UPSERT", "a.example.com.", "A", 60, "192.0.2.1");
-    let a = signed(
-        &client,
-        &sim,
-        Scheme::SigV4,
-        &static_creds(),
-        "POST",
-        &path,
-        "",
-        &upsert,
-    )
-    .await;
+    let a = sigv4(&client, &sim, "POST", &path, "", &upsert).await;
     assert_eq!(a.status, 200);
-    let a = signed(
-        &client,
-        &sim,
-        Scheme::SigV4,
-        &static_creds(),
-        "POST",
-        &path,
-        "",
-        &upsert,
-    )
-    .await;
+    let a = sigv4(&client, &sim, "POST", &path, "", &upsert).await;
     assert_eq!(a.code(), Some("Throttling"));
     let create = change_body("CREATE", "b.example.com.", "A", 60, "192.0.2.2");
-    let a = signed(
-        &client,
-        &sim,
-        Scheme::SigV4,
-        &static_creds(),
-        "POST",
-        &path,
-        "",
-        &create,
-    )
-    .await;
+    let a = sigv4(&client, &sim, "POST", &path, "", &create).await;
     assert_eq!(a.status, 200, "{}", a.body);
 }
 
@@ -509,11 +459,9 @@ async fn change_batch_validation_answers() {
         vec!["new.example.net"]
     );
 
-    let unknown = signed(
+    let unknown = sigv4(
         &client,
         &sim,
-        Scheme::SigV4,
-        &static_creds(),
         "POST",
         "/2013-04-01/hostedzone/ZNOPE/rrset/",
         "",
@@ -528,17 +476,7 @@ async fn change_batch_validation_answers() {
         unknown.tag("Message"),
         Some("No hosted zone found with ID: ZNOPE")
     );
-    let no_change = signed(
-        &client,
-        &sim,
-        Scheme::SigV4,
-        &static_creds(),
-        "GET",
-        "/2013-04-01/change/CNOPE",
-        "",
-        "",
-    )
-    .await;
+    let no_change = sigv4(&client, &sim, "GET", "/2013-04-01/change/CNOPE", "", "").await;
     assert_eq!(
         (no_change.status, no_change.code()),
         (404, Some("NoSuchChange"))
@@ -558,17 +496,7 @@ async fn listings_paginate_in_route53_order() {
     }
     sim.put_record(ZONE, RecordSet::new("a.example.com", "TXT", 60, ["\"t\""]));
     let client = client();
-    let list = signed(
-        &client,
-        &sim,
-        Scheme::SigV4,
-        &static_creds(),
-        "GET",
-        &rrset_path(ZONE),
-        "maxitems=2",
-        "",
-    )
-    .await;
+    let list = sigv4(&client, &sim, "GET", &rrset_path(ZONE), "maxitems=2", "").await;
     assert_eq!(list.tag("IsTruncated"), Some("true"));
     assert_eq!(list.tag("NextRecordName"), Some("z.a.example.com."));
     assert_eq!(list.tag("NextRecordType"), Some("A"));
@@ -587,11 +515,9 @@ async fn listings_paginate_in_route53_order() {
         ]
     );
 
-    let zones = signed(
+    let zones = sigv4(
         &client,
         &sim,
-        Scheme::SigV4,
-        &static_creds(),
         "GET",
         "/2013-04-01/hostedzonesbyname",
         "dnsname=example.com&maxitems=1",
@@ -686,17 +612,7 @@ async fn injected_faults_shape_answers_in_order() {
     let mut seen = Vec::new();
     for _ in 0..7 {
         let started = std::time::Instant::now();
-        let a = signed(
-            &client,
-            &sim,
-            Scheme::SigV4,
-            &static_creds(),
-            "POST",
-            &path,
-            "",
-            &body,
-        )
-        .await;
+        let a = sigv4(&client, &sim, "POST", &path, "", &body).await;
         seen.push((
             a.status,
             a.code().unwrap_or("-").to_owned(),
@@ -768,17 +684,7 @@ async fn tls_with_a_generated_ca() {
         .tls_certs_only([reqwest::Certificate::from_pem(pem.as_bytes()).unwrap()])
         .build()
         .unwrap();
-    let a = signed(
-        &trusting,
-        &sim,
-        Scheme::SigV4,
-        &static_creds(),
-        "GET",
-        &rrset_path(ZONE),
-        "",
-        "",
-    )
-    .await;
+    let a = sigv4(&trusting, &sim, "GET", &rrset_path(ZONE), "", "").await;
     assert_eq!(a.status, 200, "{}", a.body);
     let localhost = url.replace("127.0.0.1", "localhost");
     let resp = trusting
@@ -910,17 +816,7 @@ async fn upserts(
     let mut ids = Vec::new();
     for name in names {
         let body = change_body("UPSERT", name, "CNAME", 60, "target.example.net");
-        let change = signed(
-            client,
-            sim,
-            Scheme::SigV4,
-            &static_creds(),
-            "POST",
-            &path,
-            "",
-            &body,
-        )
-        .await;
+        let change = sigv4(client, sim, "POST", &path, "", &body).await;
         assert_eq!(change.status, 200, "{}", change.body);
         ids.push(
             change
@@ -1009,22 +905,8 @@ async fn the_control_api_lists_changes_on_the_request_log_clock() {
     let client = client();
     let names: Vec<String> = (0..3).map(|i| format!("c{i}.example.com.")).collect();
     let ids = upserts(&client, &sim, &names).await;
-    let listed: Vec<serde_json::Value> = client
-        .get(format!("{}/_sim/changes", sim.route53_url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let requests: Vec<serde_json::Value> = client
-        .get(format!("{}/_sim/requests", sim.route53_url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Vec<serde_json::Value> = control(&client, &sim, "changes").await;
+    let requests: Vec<serde_json::Value> = control(&client, &sim, "requests").await;
     let posts: Vec<u64> = requests
         .iter()
         .filter(|r| r["operation"] == "ChangeResourceRecordSets" && r["status"] == 200)
@@ -1067,14 +949,7 @@ async fn the_control_api_lists_changes_on_the_request_log_clock() {
     })
     .await;
     upserts(&client, &never, &names[..1]).await;
-    let listed: Vec<serde_json::Value> = client
-        .get(format!("{}/_sim/changes", never.route53_url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Vec<serde_json::Value> = control(&client, &never, "changes").await;
     assert_eq!(listed.len(), 1);
     assert!(listed[0]["propagation_ms"].is_null());
     assert!(listed[0]["insync_ms"].is_null());

@@ -4,7 +4,6 @@
 
 use crate::util::*;
 use ec2_dns_sim::{RecordSet, SimConfig};
-use ec2_dns_updater::sign::Scheme;
 
 fn rrset(inner: &str) -> String {
     format!("<ResourceRecordSet>{inner}</ResourceRecordSet>")
@@ -37,19 +36,7 @@ async fn multivalue_pool_members_are_kept_apart() {
         let client = client.clone();
         let sim = &sim;
         let path = path.clone();
-        async move {
-            signed(
-                &client,
-                sim,
-                Scheme::SigV4,
-                &static_creds(),
-                "POST",
-                &path,
-                "",
-                &body,
-            )
-            .await
-        }
+        async move { sigv4(&client, sim, "POST", &path, "", &body).await }
     };
     let a = change(batch(&[
         ("CREATE", member("api.example.com.", "i-1", MV, "192.0.2.1")),
@@ -74,11 +61,9 @@ async fn multivalue_pool_members_are_kept_apart() {
     );
 
     // Listing: schema order, and paging inside the group.
-    let a = signed(
+    let a = sigv4(
         &client,
         &sim,
-        Scheme::SigV4,
-        &static_creds(),
         "GET",
         &path,
         "name=api.example.com.&type=A&maxitems=1",
@@ -87,11 +72,9 @@ async fn multivalue_pool_members_are_kept_apart() {
     .await;
     assert!(a.body.contains("<ResourceRecordSet><Name>api.example.com.</Name><Type>A</Type><SetIdentifier>i-1</SetIdentifier><MultiValueAnswer>true</MultiValueAnswer><TTL>60</TTL><ResourceRecords><ResourceRecord><Value>192.0.2.1</Value></ResourceRecord></ResourceRecords></ResourceRecordSet>"), "{}", a.body);
     assert!(a.body.contains("<IsTruncated>true</IsTruncated><NextRecordName>api.example.com.</NextRecordName><NextRecordType>A</NextRecordType><NextRecordIdentifier>i-2</NextRecordIdentifier>"), "{}", a.body);
-    let a = signed(
+    let a = sigv4(
         &client,
         &sim,
-        Scheme::SigV4,
-        &static_creds(),
         "GET",
         &path,
         "name=api.example.com.&type=A&identifier=i-2&maxitems=1",
@@ -225,17 +208,7 @@ async fn at_most_100_weighted_sets_per_name_and_type_and_aliases() {
             )
         })
         .collect();
-    let a = signed(
-        &client,
-        &sim,
-        Scheme::SigV4,
-        &static_creds(),
-        "POST",
-        &path,
-        "",
-        &batch(&members),
-    )
-    .await;
+    let a = sigv4(&client, &sim, "POST", &path, "", &batch(&members)).await;
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(sim.record_sets(ZONE, "w.example.com", "A").len(), 100);
     let one_more = batch(&[(
@@ -247,17 +220,7 @@ async fn at_most_100_weighted_sets_per_name_and_type_and_aliases() {
             "192.0.2.200",
         ),
     )]);
-    let a = signed(
-        &client,
-        &sim,
-        Scheme::SigV4,
-        &static_creds(),
-        "POST",
-        &path,
-        "",
-        &one_more,
-    )
-    .await;
+    let a = sigv4(&client, &sim, "POST", &path, "", &one_more).await;
     assert_eq!(a.status, 400);
     assert!(
         a.body.contains("<InvalidChangeBatch") && a.body.contains("limit of 100"),
@@ -270,17 +233,7 @@ async fn at_most_100_weighted_sets_per_name_and_type_and_aliases() {
         "UPSERT",
         member("w.example.com.", "m000", "<Weight>5</Weight>", "192.0.2.1"),
     )]);
-    let a = signed(
-        &client,
-        &sim,
-        Scheme::SigV4,
-        &static_creds(),
-        "POST",
-        &path,
-        "",
-        &replace,
-    )
-    .await;
+    let a = sigv4(&client, &sim, "POST", &path, "", &replace).await;
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(
         sim.record_sets(ZONE, "w.example.com", "A")[0].weight,
@@ -294,17 +247,7 @@ async fn at_most_100_weighted_sets_per_name_and_type_and_aliases() {
             "<Name>lb.example.com.</Name><Type>A</Type><AliasTarget><HostedZoneId>Z35SXDOTRQ7X7K</HostedZoneId><DNSName>my-lb.us-east-1.elb.amazonaws.com.</DNSName><EvaluateTargetHealth>false</EvaluateTargetHealth></AliasTarget>",
         ),
     )]);
-    let a = signed(
-        &client,
-        &sim,
-        Scheme::SigV4,
-        &static_creds(),
-        "POST",
-        &path,
-        "",
-        &alias,
-    )
-    .await;
+    let a = sigv4(&client, &sim, "POST", &path, "", &alias).await;
     assert_eq!(a.status, 200, "{}", a.body);
     sim.put_record(
         ZONE,
@@ -315,11 +258,9 @@ async fn at_most_100_weighted_sets_per_name_and_type_and_aliases() {
             "my-lb.us-east-1.elb.amazonaws.com.",
         ),
     );
-    let a = signed(
+    let a = sigv4(
         &client,
         &sim,
-        Scheme::SigV4,
-        &static_creds(),
         "GET",
         &path,
         "name=lb.example.com.&type=A&maxitems=1",
@@ -334,16 +275,6 @@ async fn at_most_100_weighted_sets_per_name_and_type_and_aliases() {
             .is_some()
     );
     let both = alias.replace("<AliasTarget>", "<TTL>60</TTL><AliasTarget>");
-    let a = signed(
-        &client,
-        &sim,
-        Scheme::SigV4,
-        &static_creds(),
-        "POST",
-        &path,
-        "",
-        &both,
-    )
-    .await;
+    let a = sigv4(&client, &sim, "POST", &path, "", &both).await;
     assert_eq!(a.code(), Some("InvalidInput"), "{}", a.body);
 }

@@ -126,6 +126,29 @@ pub async fn signed(
     .await
 }
 
+/// [`signed`] with SigV4 and the simulator's static key pair: what most
+/// tests send.
+pub async fn sigv4(
+    client: &reqwest::Client,
+    sim: &Sim,
+    method: &str,
+    path: &str,
+    query: &str,
+    body: &str,
+) -> Answer {
+    signed(
+        client,
+        sim,
+        Scheme::SigV4,
+        &static_creds(),
+        method,
+        path,
+        query,
+        body,
+    )
+    .await
+}
+
 pub fn rrset_path(zone: &str) -> String {
     format!("/2013-04-01/hostedzone/{zone}/rrset")
 }
@@ -189,4 +212,20 @@ pub async fn role_creds_from(client: &reqwest::Client, base: &str) -> (Credentia
         Timestamp::parse_rfc3339(json["Expiration"].as_str().unwrap()),
     );
     (creds, token)
+}
+
+/// A control API listing (`/_sim/<what>`) as JSON.
+pub async fn control<T: serde::de::DeserializeOwned>(
+    client: &reqwest::Client,
+    sim: &Sim,
+    what: &str,
+) -> T {
+    client
+        .get(format!("{}/_sim/{what}", sim.route53_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
